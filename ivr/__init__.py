@@ -1,0 +1,37 @@
+"""Peerline: a phone line for peer-support circles."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the Flask app: configuration, extensions, flows and blueprints."""
+    from ivr.config import load_config
+    from ivr.extensions import db, migrate
+    from ivr.flows_loader import load_validated_flows
+    from ivr import health, voice, media
+    from ivr.cli import register_commands
+
+    config = load_config(test_config)
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.update(config)
+    logging.basicConfig(level=config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _ensure_sqlite_dir(config["SQLALCHEMY_DATABASE_URI"])
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(__import__("pathlib").Path(__file__).parent / "migrations"))
+    app.extensions["peerline.flows"] = load_validated_flows(config)
+
+    app.register_blueprint(voice.bp)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(media.bp)
+    register_commands(app)
+    return app
+
+
+def _ensure_sqlite_dir(uri: str) -> None:
+    if uri.startswith("sqlite:///"):
+        from pathlib import Path
+        Path(uri[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,3 @@
+"""Flow actions; importing this package registers every action module."""
+from ivr.actions import core  # noqa: F401
+from ivr.actions.registry import ACTIONS, action  # noqa: F401

@@ -1,0 +1,38 @@
+"""The `peerline` command: Flask's CLI (run, db upgrade, ...) plus Peerline's own commands."""
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+
+def _create_app():
+    from ivr import create_app
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app)
+def main():
+    """Peerline: a phone line for peer-support circles."""
+
+
+@click.group()
+def flows():
+    """Inspect the call flows."""
+
+
+@flows.command("show")
+@click.option("--lang", default="en", show_default=True, help="Language of the prompts shown.")
+@with_appcontext
+def flows_show(lang: str):
+    """Print the menu tree: each step, what it says and which key leads where."""
+    from ivr.flow_tree import describe
+    flowset = current_app.extensions["peerline.flows"]
+    if lang not in flowset.prompts.languages:
+        raise click.BadParameter(f"unknown language {lang!r}; have {', '.join(flowset.prompts.languages)}")
+    click.echo(describe(flowset, lang), nl=False)
+
+
+def register_commands(app: Flask) -> None:
+    """Attach Peerline's commands to the app's CLI (so `peerline X` and test runners see them)."""
+    app.cli.add_command(flows)

@@ -1,0 +1,56 @@
+"""Per-call state keyed by CallSid, kept in the database (inspectable by staff and workers)."""
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from ivr import callers
+from ivr.engine import CallContext
+from ivr.extensions import db
+from ivr.models import Call
+from ivr.models.base import utcnow
+
+FINAL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
+
+
+def start_call(form) -> Call:
+    """The Call for this CallSid, created on first sight (Twilio may retry the webhook)."""
+    sid = form.get("CallSid", "")
+    call = find_call(sid)
+    if call is not None:
+        return call
+    caller = callers.find_or_create(form.get("From"), current_app.config["CALLER_HASH_KEY"])
+    language = (caller.language if caller and caller.language else None) or current_app.config["DEFAULT_LANGUAGE"]
+    call = Call(call_sid=sid, caller_id=caller.id if caller else None, language=language)
+    db.session.add(call)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        # A concurrent retry of the same webhook created it first.
+        call = find_call(sid)
+    return call
+
+
+def find_call(sid: str) -> Call | None:
+    """The Call with this CallSid, if any."""
+    return db.session.execute(db.select(Call).filter_by(call_sid=sid)).scalar_one_or_none()
+
+
+def context_for(form, flows) -> CallContext:
+    """The CallContext of a webhook request, creating the Call if Twilio skipped /incoming."""
+    call = find_call(form.get("CallSid", "")) or start_call(form)
+    return CallContext(call=call, flows=flows, config=current_app.config, form=form)
+
+
+def end_call(form) -> None:
+    """Record a final call status; repeats and late callbacks are harmless."""
+    call = find_call(form.get("CallSid", ""))
+    status = form.get("CallStatus", "")
+    if call is None or status not in FINAL_STATUSES:
+        return
+    call.status = status
+    call.ended_at = call.ended_at or utcnow()
+    duration = form.get("CallDuration")
+    if duration and duration.isdigit():
+        call.duration_s = int(duration)

@@ -1,0 +1,40 @@
+"""The crisis key works from every menu; a failed dial speaks the number twice and returns."""
+from tests.ivr.test_voice_incoming import _returning_caller, call, press
+from tests.twiml import parse, spoken
+
+
+def menus(app):
+    """Every menu step in the flows."""
+    return [s.name for s in app.extensions["peerline.flows"].steps.values() if s.kind == "menu"]
+
+
+def test_zero_dials_the_crisis_line_from_every_menu(twilio, app):
+    _returning_caller(twilio, app)
+    call(twilio)
+    for name in menus(app):
+        root = press(twilio, name, "0")
+        dial = root.find("Dial")
+        assert dial is not None, name
+        assert dial.find("Number") is not None or (dial.text or "").strip() == "+15550100988"
+        assert "+15550100988" in "".join(dial.itertext())
+        assert "You matter" in spoken(root)
+
+
+def test_failed_dial_speaks_number_twice_and_returns_to_the_menu(twilio, app):
+    _returning_caller(twilio, app)
+    call(twilio)
+    press(twilio, "options", "0")  # enter crisis from options
+    root = call(twilio, path="/voice/step/crisis/input", DialCallStatus="no-answer")
+    said = spoken(root)
+    assert said.count("1, 5, 5, 5, 0, 1, 0, 0, 9, 8, 8") == 2
+    assert root.find("Gather").get("action").endswith("/voice/step/options/input")
+
+
+def test_no_number_configured_speaks_fallback(twilio, app):
+    app.config["CRISIS_NUMBER"] = ""
+    _returning_caller(twilio, app)
+    call(twilio)
+    root = press(twilio, "main_menu", "0")
+    assert root.find("Dial") is None
+    assert spoken(root).count("9, 8, 8") == 2
+    assert root.find("Gather").get("action").endswith("/voice/step/main_menu/input")
