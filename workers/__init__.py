@@ -1,0 +1,1 @@
+"""Background workers: rq jobs and the pure audio, transcription and screening core they use."""
