@@ -1,0 +1,499 @@
+"""Voice shares: the only place a share changes state.
+
+Workers call mark_processing / record_processing_result / mark_needs_listening / mark_failed;
+staff pages call queue / decide / withdraw / delete; the phone flow calls the draft and
+recording functions. Functions flush and leave the commit to the caller, except those that
+enqueue a job (receive_recording, discard, delete): they commit first, so the job sees the row.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ivr import jobs
+from ivr.extensions import db
+from ivr.models import Call, Share, ShareAudit, ShareDraft
+from ivr.models.base import utcnow
+from ivr.models.shares import CLOSED_STATUSES, CONSENTS
+from ivr.storage import storage
+
+log = logging.getLogger(__name__)
+
+PROCESS_JOB = "workers.jobs.process_share"
+FORGET_JOB = "ivr.shares.forget_twilio_copy"
+REFERENCE_DIGITS = 6
+MAX_PIN_FAILURES = 5
+#: Statuses processing may (re)start from; anything else is decided or gone.
+PROCESSABLE = ("received", "processing", "needs_listening", "failed", "queued")
+#: Statuses shown in the moderation queue.
+QUEUE_STATUSES = ("queued", "needs_listening")
+#: Moderator decisions.
+DECISIONS = ("published", "kept_private", "rejected")
+
+_hasher = PasswordHasher()
+
+
+class ShareError(ValueError):
+    """Raised for a state change a share cannot make (e.g. deciding a deleted share)."""
+
+
+# --- references and PINs -------------------------------------------------------------------
+
+def new_reference() -> str:
+    """A short reference, unused by any share or recording attempt, to speak digit by digit."""
+    while True:
+        ref = str(secrets.randbelow(9 * 10 ** (REFERENCE_DIGITS - 1)) + 10 ** (REFERENCE_DIGITS - 1))
+        taken = db.session.execute(select(Share.id).filter_by(reference=ref)).first() or \
+            db.session.execute(select(ShareDraft.id).filter_by(reference=ref)).first()
+        if not taken:
+            return ref
+
+
+def hash_pin(pin: str) -> str:
+    """An argon2 hash of a caller's PIN."""
+    return _hasher.hash(pin)
+
+
+def check_pin(share: Share, pin: str) -> bool:
+    """True if the PIN opens this share; repeated failures lock it (counted on the share)."""
+    if not share.pin_hash or (share.pin_failures or 0) >= MAX_PIN_FAILURES:
+        return False
+    try:
+        _hasher.verify(share.pin_hash, pin)
+    except (VerificationError, InvalidHashError):
+        share.pin_failures = (share.pin_failures or 0) + 1
+        db.session.flush()
+        return False
+    share.pin_failures = 0
+    return True
+
+
+# --- recording attempts (drafts) ----------------------------------------------------------
+
+def start_draft(call: Call, consent: str | None = None, disguise: bool = False) -> ShareDraft:
+    """Open a new recording attempt for a call, closing any still-open one as replaced."""
+    previous = current_draft(call)
+    draft = ShareDraft(call_id=call.id, reference=new_reference(), language=call.language,
+                       consent=consent, disguise=disguise)
+    if previous is not None:
+        draft.consent, draft.disguise, draft.pin_hash = previous.consent, previous.disguise, previous.pin_hash
+        if previous.outcome is None and previous.recording_sid is None:
+            previous.outcome = "replaced"
+    if consent is not None:
+        draft.consent = consent
+    db.session.add(draft)
+    db.session.flush()
+    return draft
+
+
+def current_draft(call: Call) -> ShareDraft | None:
+    """The call's latest recording attempt, if any."""
+    return db.session.execute(
+        select(ShareDraft).filter_by(call_id=call.id).order_by(ShareDraft.id.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def set_choices(draft: ShareDraft, *, consent: str | None = None, disguise: bool | None = None,
+                pin: str | None = None) -> None:
+    """Record the caller's consent, voice-disguise and PIN choices on an attempt."""
+    if consent is not None:
+        if consent not in CONSENTS:
+            raise ShareError(f"unknown consent {consent!r}")
+        draft.consent = consent
+        if consent == "private":
+            draft.disguise = False
+    if disguise is not None:
+        draft.disguise = disguise
+    if pin is not None:
+        draft.pin_hash = hash_pin(pin)
+
+
+def note_recording(draft: ShareDraft, recording_sid: str, recording_url: str | None, duration_s: int | None) -> None:
+    """Remember what the <Record> action reported, so the caller can hear it back."""
+    draft.recording_sid = recording_sid
+    draft.recording_url = recording_url
+    draft.duration_s = duration_s
+
+
+def share_for_draft(draft: ShareDraft) -> Share | None:
+    """The share made from an attempt's recording, once Twilio's callback has arrived."""
+    if not draft.recording_sid:
+        return None
+    return find_by_recording_sid(draft.recording_sid)
+
+
+def keep_draft(draft: ShareDraft) -> None:
+    """The caller chose to keep the recording."""
+    draft.outcome = "kept"
+
+
+def discard_draft(draft: ShareDraft, outcome: str = "discarded") -> Share | None:
+    """The caller discarded (or re-recorded over) the attempt: nothing of it is ever published."""
+    draft.outcome = outcome
+    share = share_for_draft(draft)
+    if share is not None:
+        discard(share.id)
+    return share
+
+
+# --- receiving recordings -----------------------------------------------------------------
+
+@dataclass
+class Received:
+    """What receive_recording did: the share, and whether this call created it."""
+
+    share: Share
+    created: bool
+
+
+def find_by_recording_sid(recording_sid: str) -> Share | None:
+    """The share for a Twilio RecordingSid, if any."""
+    return db.session.execute(select(Share).filter_by(recording_sid=recording_sid)).scalar_one_or_none()
+
+
+def find_by_reference(reference: str) -> Share | None:
+    """The share with this spoken reference, if any."""
+    return db.session.execute(select(Share).filter_by(reference=reference)).scalar_one_or_none()
+
+
+def get(share_id: int) -> Share | None:
+    """The share with this id, if any."""
+    return db.session.get(Share, share_id)
+
+
+def receive_recording(recording_sid: str, call_sid: str | None, recording_url: str | None,
+                      duration_s: int | None, caller_id: int | None, language: str,
+                      consent: str = "private", disguise: bool = False, *, reference: str | None = None,
+                      pin_hash: str | None = None, status: str = "received",
+                      failure_reason: str | None = None, truncated: bool = False,
+                      enqueue: bool = True) -> Share:
+    """Persist a share for a RecordingSid (once, whatever the repeats or races), commit, then enqueue.
+
+    The commit comes first so that the share survives whatever happens to the job. Only the
+    request that created the share enqueues its processing (job id "share-<RecordingSid>").
+    """
+    outcome = _insert_once(Share(
+        reference=reference or new_reference(), recording_sid=recording_sid, call_sid=call_sid,
+        caller_id=caller_id, pin_hash=pin_hash, language=language,
+        consent=consent if consent in CONSENTS else "private",
+        disguise=bool(disguise) and consent == "library", status=status, duration_s=duration_s,
+        truncated=truncated, recording_url=recording_url, failure_reason=failure_reason,
+        pin_failures=0, priority=0, attempts=0, twilio_deleted=False,
+    ))
+    share = outcome.share
+    if outcome.created and share.status == "discarded":
+        _audit(share, "discarded", "caller")
+    db.session.commit()
+    if outcome.created and enqueue and share.status == "received":
+        jobs.enqueue(PROCESS_JOB, share.id, job_id=f"share-{recording_sid}")
+    if outcome.created and share.status == "discarded":
+        jobs.enqueue(FORGET_JOB, share.id, job_id=f"forget-{recording_sid}")
+    return share
+
+
+def _insert_once(share: Share) -> Received:
+    existing = find_by_recording_sid(share.recording_sid)
+    if existing is not None:
+        return Received(existing, False)
+    for _ in range(3):
+        try:
+            with db.session.begin_nested():
+                db.session.add(share)
+                db.session.flush()
+            return Received(share, True)
+        except IntegrityError:
+            existing = find_by_recording_sid(share.recording_sid)
+            if existing is not None:  # a concurrent repeat of the same callback won
+                return Received(existing, False)
+            share.reference = new_reference()  # the (rare) reference collision
+    raise ShareError("could not allocate a share reference")
+
+
+def receive_from_callback(draft: ShareDraft | None, form) -> Share | None:
+    """Handle Twilio's recordingStatusCallback for an attempt: persist a share, or record the failure.
+
+    Returns None only for statuses that say nothing final (e.g. in-progress).
+    """
+    sid = (form.get("RecordingSid") or "").strip()
+    status = (form.get("RecordingStatus") or "").strip()
+    if not sid or status not in ("completed", "absent", "failed"):
+        return None
+    call = db.session.get(Call, draft.call_id) if draft else None
+    duration = _int(form.get("RecordingDuration"))
+    max_seconds = _max_seconds()
+    share_status, reason = "received", None
+    if status != "completed":
+        share_status, reason = "failed", f"twilio:{status}" + (f":{form.get('ErrorCode')}" if form.get("ErrorCode") else "")
+    elif draft is not None and draft.outcome in ("discarded", "replaced"):
+        share_status = "discarded"
+    share = receive_recording(
+        sid, form.get("CallSid") or (call.call_sid if call else None),
+        _recording_url(form.get("RecordingUrl")), duration,
+        call.caller_id if call else None,
+        draft.language if draft else "en",
+        (draft.consent if draft else None) or "private",
+        bool(draft.disguise) if draft else False,
+        reference=_free_reference(draft), pin_hash=draft.pin_hash if draft else None,
+        status=share_status, failure_reason=reason,
+        truncated=bool(duration is not None and duration >= max_seconds),
+    )
+    return share
+
+
+def _free_reference(draft: ShareDraft | None) -> str | None:
+    if draft is None:
+        return None
+    taken = db.session.execute(select(Share.id).filter_by(reference=draft.reference)).first()
+    return None if taken else draft.reference
+
+
+def _recording_url(url: str | None) -> str | None:
+    return url[:500] if url else None
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _max_seconds() -> int:
+    from flask import current_app
+    return int(current_app.config.get("MAX_SHARE_SECONDS", 180))
+
+
+# --- processing (called by workers) --------------------------------------------------------
+
+def mark_processing(share_id: int) -> Share | None:
+    """Start (or restart) processing; None when the share is gone or already decided."""
+    share = get(share_id)
+    if share is None or share.status not in PROCESSABLE:
+        return None
+    share.status = "processing"
+    share.attempts = (share.attempts or 0) + 1
+    db.session.flush()
+    return share
+
+
+def record_processing_result(share_id: int, *, transcript=None, screening=None, tier: str | None = None,
+                             priority: int = 0, reasons: list | None = None, original_key: str | None = None,
+                             redacted_key: str | None = None, disguised_key: str | None = None,
+                             duration_s: int | None = None, truncated: bool | None = None,
+                             empty: bool = False, needs_listening: bool = False) -> Share | None:
+    """Store what processing produced and put the share in the moderation queue.
+
+    Silence-only recordings become "empty"; `needs_listening` sends it to a human first.
+    If the caller withdrew, discarded or deleted it meanwhile, the new files are removed
+    and None is returned.
+    """
+    share = get(share_id)
+    new_keys = [k for k in (original_key, redacted_key, disguised_key) if k]
+    if share is None or share.status in CLOSED_STATUSES:
+        _remove_keys(new_keys)
+        return None
+    if share.status in DECISIONS:
+        raise ShareError(f"share {share_id} was already decided ({share.status})")
+    share.original_key = original_key or share.original_key
+    share.redacted_key = redacted_key or share.redacted_key
+    share.disguised_key = disguised_key or share.disguised_key
+    share.transcript, share.screening = transcript, screening
+    share.tier, share.priority, share.reasons = tier, int(priority or 0), reasons
+    if duration_s is not None:
+        share.duration_s = duration_s
+    if truncated is not None:
+        share.truncated = truncated
+    now = utcnow()
+    share.processed_at = now
+    share.failure_reason = None
+    if empty:
+        share.status = "empty"
+    else:
+        share.status = "needs_listening" if needs_listening else "queued"
+        share.queued_at = share.queued_at or now
+    db.session.flush()
+    return share
+
+
+def mark_needs_listening(share_id: int, reason: str) -> Share | None:
+    """Processing could not rank the share: a moderator must listen (it stays in the queue)."""
+    share = get(share_id)
+    if share is None or share.status not in PROCESSABLE:
+        return None
+    share.status = "needs_listening"
+    share.failure_reason = reason[:200]
+    share.reasons = list(share.reasons or []) + [reason[:200]]
+    share.queued_at = share.queued_at or utcnow()
+    db.session.flush()
+    return share
+
+
+def mark_failed(share_id: int, reason: str) -> Share | None:
+    """Processing gave up: record why (the share is kept and shown to moderators)."""
+    share = get(share_id)
+    if share is None or share.status not in PROCESSABLE:
+        return None
+    share.status = "failed"
+    share.failure_reason = reason[:200]
+    share.processed_at = utcnow()
+    db.session.flush()
+    return share
+
+
+def mark_twilio_deleted(share_id: int) -> None:
+    """Twilio's copy of the recording is gone (we hold our own, or none)."""
+    share = get(share_id)
+    if share is not None:
+        share.twilio_deleted = True
+        db.session.flush()
+
+
+def stuck(limit: int = 100) -> list[Share]:
+    """Shares still "received" (their job never ran or was lost), oldest first, for a sweep."""
+    return list(db.session.execute(
+        select(Share).filter_by(status="received").order_by(Share.created_at).limit(limit)
+    ).scalars())
+
+
+# --- moderation -------------------------------------------------------------------------------
+
+def queue(limit: int | None = None) -> list[Share]:
+    """The moderation queue: highest priority first, then oldest first."""
+    stmt = (select(Share).where(Share.status.in_(QUEUE_STATUSES))
+            .order_by(Share.priority.desc(), Share.created_at.asc(), Share.id.asc()))
+    if limit:
+        stmt = stmt.limit(limit)
+    return list(db.session.execute(stmt).scalars())
+
+
+def decide(share_id: int, decision: str, actor: str) -> Share:
+    """A moderator's decision: published, kept_private or rejected."""
+    if decision not in DECISIONS:
+        raise ShareError(f"unknown decision {decision!r}")
+    share = get(share_id)
+    if share is None or share.status in CLOSED_STATUSES:
+        raise ShareError(f"share {share_id} is gone")
+    if decision == "published" and share.consent != "library":
+        raise ShareError("the caller did not agree to the library")
+    share.status = decision
+    share.decided_at = utcnow()
+    share.decided_by = actor[:64]
+    db.session.flush()
+    return share
+
+
+def follow_up(share_id: int, note: str) -> Share:
+    """Record that staff followed up on a share (e.g. a crisis call back)."""
+    share = get(share_id)
+    if share is None:
+        raise ShareError(f"no share {share_id}")
+    share.followed_up_at = utcnow()
+    share.follow_up_note = note
+    db.session.flush()
+    return share
+
+
+# --- the caller's own shares ------------------------------------------------------------------
+
+def for_caller(caller_id: int) -> list[Share]:
+    """A known caller's shares that still exist, newest first."""
+    return list(db.session.execute(
+        select(Share).filter_by(caller_id=caller_id)
+        .where(Share.status.not_in(CLOSED_STATUSES)).order_by(Share.created_at.desc(), Share.id.desc())
+    ).scalars())
+
+
+def withdraw(share_id: int, actor: str = "caller") -> Share | None:
+    """Take a share out of the queue and the library for good (its audio is removed later)."""
+    share = get(share_id)
+    if share is None or share.status in CLOSED_STATUSES:
+        return share
+    _unpublish_stories(share)
+    share.status = "withdrawn"
+    _audit(share, "withdrawn", actor)
+    db.session.flush()
+    return share
+
+
+def discard(share_id: int, actor: str = "caller") -> Share | None:
+    """The caller discarded it at the review menu: remove our audio and Twilio's copy."""
+    share = get(share_id)
+    if share is None or share.status == "deleted":
+        return share
+    if share.status != "discarded":
+        _purge(share)
+        share.status = "discarded"
+        _audit(share, "discarded", actor)
+        db.session.flush()
+        _forget_later(share)
+    return share
+
+
+def delete(share_id: int, actor: str = "caller") -> Share | None:
+    """Remove the audio, transcript and every derived copy; leave an audit entry without content."""
+    share = get(share_id)
+    if share is None or share.status == "deleted":
+        return share
+    _purge(share)
+    share.status = "deleted"
+    _audit(share, "deleted", actor)
+    db.session.flush()
+    _forget_later(share)
+    return share
+
+
+def forget_twilio_copy(share_id: int) -> bool:
+    """Job: delete Twilio's copy of a share's recording (idempotent)."""
+    share = get(share_id)
+    if share is None or share.twilio_deleted:
+        return False
+    from ivr import telephony  # the REST adapter; imported late so tests and workers share one path
+    telephony.delete_recording(share.recording_sid)
+    share.twilio_deleted = True
+    db.session.commit()
+    return True
+
+
+def _forget_later(share: Share) -> None:
+    # Commit before enqueueing: an rq worker may pick the job up at once and must see the row.
+    if not share.twilio_deleted:
+        db.session.commit()
+        jobs.enqueue(FORGET_JOB, share.id, job_id=f"forget-{share.recording_sid}")
+
+
+def _purge(share: Share) -> None:
+    from ivr import stories
+    for story in _stories_of(share):
+        stories.remove_audio(story)
+    _remove_keys(share.storage_keys())
+    share.original_key = share.redacted_key = share.disguised_key = None
+    share.transcript = share.screening = share.reasons = None
+    share.recording_url = share.follow_up_note = share.tier = None
+    share.pin_hash = None
+
+
+def _unpublish_stories(share: Share) -> None:
+    from ivr import stories
+    for story in _stories_of(share):
+        stories.unpublish(story.id)
+
+
+def _stories_of(share: Share):
+    from ivr.models import Story
+    return list(db.session.execute(select(Story).filter_by(share_id=share.id)).scalars())
+
+
+def _remove_keys(keys: list[str]) -> None:
+    store = storage()
+    for key in keys:
+        store.delete(key)
+
+
+def _audit(share: Share, action: str, actor: str) -> None:
+    db.session.add(ShareAudit(share_id=share.id, reference=share.reference, action=action, actor=actor[:64]))

@@ -1,0 +1,113 @@
+"""ivr.shares: idempotent receipt, processing states, the queue order, withdraw and delete."""
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import select
+
+from ivr import shares
+from ivr.extensions import db
+from ivr.models import Share, ShareAudit
+from ivr.storage import storage
+
+
+def receive(sid="RE1", **kw):
+    """Receive one recording with sensible defaults."""
+    args = dict(recording_sid=sid, call_sid="CA1", recording_url=f"https://api.twilio.test/{sid}",
+                duration_s=30, caller_id=None, language="en", consent="library", disguise=True)
+    args.update(kw)
+    return shares.receive_recording(**args)
+
+
+def test_receive_is_idempotent_on_recording_sid(app):
+    with app.app_context():
+        first = receive()
+        again = receive()
+        assert first.id == again.id
+        assert first.status == "received" and len(first.reference) == 6 and first.reference.isdigit()
+        assert db.session.execute(select(db.func.count(Share.id))).scalar_one() == 1
+
+
+@pytest.mark.postgres_only
+def test_concurrent_receipts_make_one_share(app):
+    def worker(_):
+        with app.app_context():
+            share = receive("RE-race")
+            ident = share.id
+            db.session.remove()
+            return ident
+    with ThreadPoolExecutor(8) as pool:
+        ids = set(pool.map(worker, range(16)))
+    assert len(ids) == 1
+    with app.app_context():
+        assert db.session.execute(select(db.func.count(Share.id))).scalar_one() == 1
+
+
+def test_private_consent_never_disguises(app):
+    with app.app_context():
+        share = receive(consent="private", disguise=True)
+        assert (share.consent, share.disguise) == ("private", False)
+
+
+def test_processing_then_queue_order(app):
+    with app.app_context():
+        low_old = receive("RE-a")
+        high_new = receive("RE-b")
+        mid = receive("RE-c")
+        for share, prio in ((low_old, 1), (high_new, 50), (mid, 10)):
+            assert shares.mark_processing(share.id).status == "processing"
+            shares.record_processing_result(share.id, transcript={"words": []}, screening={}, tier="t",
+                                            priority=prio, reasons=["r"], original_key=f"shares/{share.id}/o.wav")
+        empty = receive("RE-d")
+        shares.record_processing_result(empty.id, empty=True)
+        listen = receive("RE-e")
+        shares.mark_needs_listening(listen.id, "vosk: low confidence")
+        db.session.commit()
+        order = [s.recording_sid for s in shares.queue()]
+        # needs_listening has priority 0: last, after every ranked share
+        assert order == ["RE-b", "RE-c", "RE-a", "RE-e"]
+        assert shares.get(empty.id).status == "empty"
+        assert shares.get(low_old.id).attempts == 1
+
+
+def test_failed_and_closed_shares_stop_processing(app):
+    with app.app_context():
+        share = receive()
+        shares.mark_failed(share.id, "download: 404")
+        assert shares.get(share.id).failure_reason == "download: 404"
+        shares.withdraw(share.id)
+        db.session.commit()
+        assert shares.mark_processing(share.id) is None
+        assert shares.get(share.id).status == "withdrawn"
+
+
+def test_delete_removes_audio_transcript_and_copies_and_audits(app):
+    with app.app_context():
+        share = receive()
+        store = storage()
+        keys = [store.put(f"shares/{share.id}/{n}.wav", b"RIFF....") for n in ("original", "redacted", "disguised")]
+        shares.record_processing_result(share.id, transcript={"words": [{"word": "hello"}]}, screening={"x": 1},
+                                        original_key=keys[0], redacted_key=keys[1], disguised_key=keys[2])
+        db.session.commit()
+        shares.delete(share.id)
+        db.session.commit()
+        gone = shares.get(share.id)
+        assert gone.status == "deleted"
+        assert not any(store.exists(k) for k in keys)
+        assert gone.transcript is None and gone.screening is None and gone.storage_keys() == []
+        audit = db.session.execute(select(ShareAudit)).scalars().all()
+        assert [(a.share_id, a.action, a.actor) for a in audit] == [(share.id, "deleted", "caller")]
+        # deleting again is harmless, and a late processing result leaves no file behind
+        shares.delete(share.id)
+        late = store.put("shares/late.wav", b"x")
+        assert shares.record_processing_result(share.id, original_key=late) is None
+        assert not store.exists(late)
+
+
+def test_pin_checks_and_locks(app):
+    with app.app_context():
+        share = receive(pin_hash=shares.hash_pin("4321"))
+        assert share.pin_hash != "4321"
+        assert shares.check_pin(share, "4321")
+        for _ in range(shares.MAX_PIN_FAILURES):
+            assert not shares.check_pin(share, "0000")
+        assert not shares.check_pin(share, "4321")  # locked
