@@ -12,6 +12,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from ivr.extensions import db, migrate
     from ivr.flows_loader import load_validated_flows
     from ivr import health, voice, media
+    from ivr import staff
     from ivr.cli import register_commands
 
     config = load_config(test_config)
@@ -27,6 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(voice.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(media.bp)
+    staff.init_app(app)
     register_commands(app)
     return app
 

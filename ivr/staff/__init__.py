@@ -1,0 +1,39 @@
+"""Staff web app: sign-in, moderation, stories, circles console and administration.
+
+Every page sits under one parent blueprint (/staff) whose guard checks CSRF, session age and the
+view's declared roles; a view that declares no roles is refused (fail closed).
+"""
+from __future__ import annotations
+
+from flask import Flask
+
+#: Staff settings; any can be overridden in the app's (test) configuration.
+DEFAULTS = {
+    "STAFF_IDLE_MINUTES": 30,  # sign out after this long without a request
+    "STAFF_MAX_SESSION_HOURS": 12,  # and after this long in any case
+    "STAFF_MAX_FAILED_LOGINS": 5,
+    "STAFF_LOCK_MINUTES": 15,
+    "STAFF_ROSTER_POLL_SECONDS": 3,
+}
+
+
+def init_app(app: Flask) -> None:
+    """Bind the staff blueprints, sign-in, CSRF protection and the `peerline staff` commands."""
+    from datetime import timedelta
+
+    from ivr.staff import guard
+    from ivr.staff.cli import staff_cli
+    from ivr.staff.routes import bp
+
+    for key, value in DEFAULTS.items():
+        app.config.setdefault(key, value)
+    # CSRF is checked by the staff guard only: Twilio's webhooks carry signatures, not tokens.
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    if app.config.get("PEERLINE_ENV") == "production":
+        app.config.setdefault("SESSION_COOKIE_SECURE", True)
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config["STAFF_MAX_SESSION_HOURS"])
+    guard.csrf.init_app(app)
+    guard.login_manager.init_app(app)
+    app.register_blueprint(bp)
+    app.cli.add_command(staff_cli)

@@ -1,0 +1,61 @@
+"""Sign in, sign out and the landing page that sends each role to its work."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from ivr.extensions import db
+from ivr.staff import accounts, audit
+from ivr.staff.guard import ALL_ROLES, allow, public, start_session
+
+bp = Blueprint("auth", __name__)
+GENERIC_FAILURE = "That email and password did not match, or the account is locked for a while."
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    """Show the sign-in form; on POST check it (throttled) and start a fresh session."""
+    if request.method == "GET":
+        return render_template("staff/login.html", next=request.args.get("next", ""))
+    result = accounts.authenticate(request.form.get("email", ""), request.form.get("password", ""))
+    db.session.commit()  # failures and locks count even though the sign-in did not happen
+    if result.user is None:
+        flash(GENERIC_FAILURE, "error")
+        return render_template("staff/login.html", next=request.form.get("next", ""),
+                               email=request.form.get("email", "")), 401
+    session.clear()  # nothing from before sign-in survives into the signed-in session
+    login_user(result.user)
+    start_session()
+    return redirect(_safe_next(request.form.get("next")) or url_for("staff.auth.home"))
+
+
+@bp.post("/logout")
+@allow(*ALL_ROLES)
+def logout():
+    """End the session (POST only, with a CSRF token)."""
+    audit.record("logout", "staff", current_user.id)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("You are signed out.")
+    return redirect(url_for("staff.auth.login"))
+
+
+@bp.get("/")
+@allow(*ALL_ROLES)
+def home():
+    """Each role's starting page: moderators the queue, facilitators their circles."""
+    return render_template("staff/home.html")
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only same-site staff paths: never an open redirect."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/staff/") or target.startswith("//"):
+        return None
+    return target

@@ -1,0 +1,53 @@
+"""The parent /staff blueprint: one guard for every staff page, and friendly error pages."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_wtf.csrf import CSRFError
+
+from ivr.staff import admin, auth, guard
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+bp.before_request(guard.check_request)
+bp.after_request(guard.secure_headers)
+bp.register_blueprint(auth.bp)
+bp.register_blueprint(admin.bp)
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_failed(exc: CSRFError):
+    """A form without a valid token: explain, change nothing."""
+    return render_template("staff/error.html", code=400, title="Form expired",
+                           message="This form was out of date or not sent from this site. Reload the page and try again."), 400
+
+
+@bp.errorhandler(403)
+def forbidden(exc):
+    """Signed in, but this page is not for this role."""
+    return render_template("staff/error.html", code=403, title="Not available",
+                           message="Your role does not give access to this page."), 403
+
+
+@bp.errorhandler(404)
+def not_found(exc):
+    """Nothing here (or nothing this account may know exists)."""
+    return render_template("staff/error.html", code=404, title="Not found",
+                           message="There is nothing here."), 404
+
+
+#: Top navigation: endpoint and label; each link shows only to the roles its view allows.
+NAV = [
+    ("staff.moderation.queue", "Queue"),
+    ("staff.stories.index", "Stories"),
+    ("staff.circles.index", "Circles"),
+    ("staff.admin.staff_list", "Staff"),
+    ("staff.admin.audit_log", "Audit log"),
+]
+
+
+@bp.context_processor
+def navigation():
+    """The nav entries that exist in this app, each with the roles allowed to follow it."""
+    from flask import current_app
+    views = current_app.view_functions
+    return {"staff_nav": [(endpoint, label, guard.roles_of(views[endpoint]) or frozenset())
+                          for endpoint, label in NAV if endpoint in views]}

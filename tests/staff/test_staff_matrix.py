@@ -1,0 +1,81 @@
+"""The authorisation matrix: every staff route, by every role and anonymous.
+
+EXPECTED lists each staff endpoint and the roles allowed; a route missing from it fails the suite,
+so a new page cannot ship without deciding who may use it.
+"""
+from __future__ import annotations
+
+import pytest
+
+from tests.staff.conftest import StaffClient, csrf_token
+
+PUBLIC = "public"
+ALL = frozenset({"admin", "moderator", "facilitator"})
+ADMIN = frozenset({"admin"})
+MODERATION = frozenset({"admin", "moderator"})
+
+EXPECTED: dict[str, object] = {
+    "staff.auth.login": PUBLIC,
+    "staff.auth.logout": ALL,
+    "staff.auth.home": ALL,
+    "staff.admin.staff_list": ADMIN,
+    "staff.admin.staff_create": ADMIN,
+    "staff.admin.staff_role": ADMIN,
+    "staff.admin.staff_active": ADMIN,
+    "staff.admin.staff_unlock": ADMIN,
+    "staff.admin.staff_password": ADMIN,
+    "staff.admin.audit_log": ADMIN,
+}
+
+
+def staff_rules(app):
+    """(endpoint, rule, method) for every staff route and method."""
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("staff.") and rule.endpoint != "staff.static":
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                yield rule.endpoint, rule, method
+
+
+def test_every_staff_route_is_in_the_matrix(app):
+    assert {endpoint for endpoint, _, _ in staff_rules(app)} == set(EXPECTED)
+
+
+@pytest.fixture
+def world(app):
+    """Objects the routes act on, created through their domain modules; values fill URL parts."""
+    from tests.staff import world as world_module
+    return world_module.build(app)
+
+
+def _url(app, rule, values):
+    with app.test_request_context():
+        from flask import url_for
+        return url_for(rule.endpoint, **{arg: values[arg] for arg in rule.arguments})
+
+
+@pytest.mark.parametrize("endpoint", sorted(EXPECTED))
+def test_route_by_every_role(app, world, endpoint):
+    allowed = EXPECTED[endpoint]
+    rules = [(rule, method) for ep, rule, method in staff_rules(app) if ep == endpoint]
+    assert rules, endpoint
+    people = {role: StaffClient(app, role, f"matrix-{role}@peerline.test") for role in ("facilitator", "moderator", "admin")}
+    for rule, method in rules:
+        url = _url(app, rule, world)
+        # Anonymous: sent to sign in, never shown the page.
+        anon = app.test_client()
+        data = {"csrf_token": csrf_token(anon)} if method == "POST" else None
+        response = anon.open(url, method=method, data=data)
+        if allowed == PUBLIC:
+            assert response.status_code in (200, 302, 400, 401), (endpoint, method, response.status_code)
+            continue
+        assert response.status_code == 302 and "/staff/login" in response.headers["Location"], (endpoint, method)
+        for role in ("facilitator", "moderator", "admin"):
+            person = people[role]
+            response = person.post(url, data=world.get("form", {}).get(endpoint)) if method == "POST" else person.get(url)
+            if role in allowed:
+                assert response.status_code not in (401, 403), (endpoint, method, role, response.status_code)
+                if endpoint != "staff.auth.logout":  # signing out rightly ends at the sign-in page
+                    assert "/staff/login" not in response.headers.get("Location", ""), (endpoint, method, role)
+                assert response.status_code < 500
+            else:
+                assert response.status_code == 403, (endpoint, method, role, response.status_code)
