@@ -36,3 +36,5 @@ def flows_show(lang: str):
 def register_commands(app: Flask) -> None:
     """Attach Peerline's commands to the app's CLI (so `peerline X` and test runners see them)."""
     app.cli.add_command(flows)
+    from ivr.simulator.terminal import call_command
+    app.cli.add_command(call_command)

@@ -142,3 +142,24 @@ def redis_url():
     conn.flushdb()
     yield REDIS_URL
     conn.flushdb()
+
+
+@pytest.fixture
+def sim(app):
+    """The phone simulator (Twilio's stand-in) wired to the app in-process, strict about errors.
+
+    The app's TWILIO_NUMBER rings /voice/incoming and reports hang-ups to /voice/status;
+    ivr.telephony reaches the simulator's REST API through app.extensions.
+    """
+    from ivr.simulator import Simulator
+    base = app.config["PUBLIC_BASE_URL"]
+    simulator = Simulator.in_process(app, base_url=base)
+    simulator.add_number(app.config["TWILIO_NUMBER"], base + "/voice/incoming", status_callback=base + "/voice/status")
+    yield simulator
+    simulator.close()
+
+
+@pytest.fixture
+def phone(sim):
+    """Place a call: `phone("+15550101234", script=["1", "say stories"])` returns a driveable Call."""
+    return sim.call

@@ -1,0 +1,115 @@
+"""How the simulator reaches an app: signed like Twilio, in-process (WSGI test client) or over HTTP."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from twilio.request_validator import RequestValidator
+
+USER_AGENT = "TwilioProxy/1.1 (Peerline phone simulator)"
+
+
+@dataclass
+class Reply:
+    """What an app answered: status, content type and body bytes."""
+
+    status: int
+    content_type: str
+    body: bytes
+
+    @property
+    def ok(self) -> bool:
+        """True for a 2xx answer."""
+        return 200 <= self.status < 300
+
+
+class TransportError(RuntimeError):
+    """The app could not be reached at all (connection refused, timeout)."""
+
+
+class Transport:
+    """Signs and sends webhook requests; subclasses decide how the bytes travel."""
+
+    def __init__(self, auth_token: str):
+        self.validator = RequestValidator(auth_token)
+
+    def signature(self, url: str, params: dict) -> str:
+        """X-Twilio-Signature for an absolute URL and its POST params (Twilio's algorithm)."""
+        return self.validator.compute_signature(url, params)
+
+    def request(self, method: str, url: str, params: dict | None = None, auth=None) -> Reply:
+        """Send one webhook (POST form / GET query), signed over the full URL like Twilio."""
+        method = method.upper()
+        params = {k: str(v) for k, v in (params or {}).items() if v is not None}
+        if method == "GET":
+            # Twilio signs GETs over the URL alone, with the params already in its query string.
+            if params:
+                from urllib.parse import urlencode
+                url += ("&" if "?" in url else "?") + urlencode(params)
+            headers = {"X-Twilio-Signature": self.signature(url, {}), "User-Agent": USER_AGENT}
+            return self._send("GET", url, None, headers, auth)
+        headers = {"X-Twilio-Signature": self.signature(url, params), "User-Agent": USER_AGENT}
+        return self._send("POST", url, params, headers, auth)
+
+    def fetch(self, url: str, auth=None) -> Reply:
+        """A plain GET (media for <Play>), unsigned like Twilio's media fetches."""
+        return self._send("GET", url, None, {"User-Agent": USER_AGENT}, auth)
+
+    def _send(self, method, url, data, headers, auth) -> Reply:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class WsgiTransport(Transport):
+    """Calls a WSGI app in-process: the absolute URL is mapped onto its path and raw query."""
+
+    def __init__(self, app, auth_token: str, hosts: tuple[str, ...] | None = None):
+        super().__init__(auth_token)
+        self.app = app
+        self.client = app.test_client()
+        # Only URLs on these hosts reach the app; others (the internet) are unreachable offline.
+        self.hosts = hosts
+
+    def reaches(self, url: str) -> bool:
+        """True when this URL is served by the in-process app."""
+        return self.hosts is None or urlsplit(url).netloc in self.hosts
+
+    def _send(self, method, url, data, headers, auth) -> Reply:
+        if not self.reaches(url):
+            raise TransportError(f"{urlsplit(url).netloc} is not reachable from the simulator")
+        parts = urlsplit(url)
+        target = parts.path or "/"
+        if parts.query:
+            target += "?" + parts.query
+        if auth:
+            import base64
+            token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
+            headers = {**headers, "Authorization": f"Basic {token}"}
+        base = f"{parts.scheme}://{parts.netloc}"
+        response = self.client.open(target, method=method, data=data, headers=headers, base_url=base)
+        try:
+            return Reply(response.status_code, response.content_type or "", response.get_data())
+        finally:
+            response.close()
+
+
+class HttpTransport(Transport):
+    """Calls a running server over real HTTP with requests."""
+
+    def __init__(self, auth_token: str, timeout: float = 15.0):
+        super().__init__(auth_token)
+        import requests
+        self.session = requests.Session()
+        self.timeout = timeout  # Twilio gives up on a webhook after 15 s
+
+    def reaches(self, url: str) -> bool:
+        """Every http(s) URL is worth trying over the network."""
+        return url.startswith(("http://", "https://"))
+
+    def _send(self, method, url, data, headers, auth) -> Reply:
+        import requests
+        try:
+            r = self.session.request(method, url, data=data, headers=headers, auth=auth,
+                                     timeout=self.timeout, allow_redirects=True)
+        except requests.RequestException as exc:
+            raise TransportError(f"{method} {url}: {exc}") from exc
+        return Reply(r.status_code, r.headers.get("Content-Type", ""), r.content)
