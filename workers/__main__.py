@@ -36,6 +36,17 @@ class PeerlineWorker(Worker):
         _dispose_engines(close=True)
         super().execute_job(job, queue)
 
+    def run_maintenance_tasks(self):
+        """rq's periodic upkeep, plus: keep the sweep's schedule alive (any one worker does it)."""
+        super().run_maintenance_tasks()
+        if getattr(self, "peerline_sweep", False):
+            from workers import sweep
+            try:
+                with context.get_app().app_context():
+                    sweep.ensure_scheduled(self.queues[0])
+            except Exception:  # upkeep must never stop the worker
+                self.log.exception("could not schedule the sweep")
+
     def main_work_horse(self, job, queue):
         """In the forked horse: forget inherited pool entries, then run the job in the app."""
         # close=False: the sockets belong to the parent; closing them here would break its
@@ -83,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         with app.app_context():
             sweep.ensure_scheduled(queue)
     worker = PeerlineWorker([queue], connection=connection, name=args.name)
+    worker.peerline_sweep = not args.no_sweep
     worker.work(
         burst=args.burst,
         with_scheduler=True,

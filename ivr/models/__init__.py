@@ -2,3 +2,4 @@
 from ivr.models.calls import Call, Caller, CallStep, Setting  # noqa: F401
 from ivr.models.staff import AuditEntry, StaffUser  # noqa: F401
 from ivr.models.shares import Share, ShareAudit, ShareDraft, Story, Topic  # noqa: F401
+from ivr.models.alerts import OncallAlert  # noqa: F401

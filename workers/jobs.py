@@ -1,0 +1,337 @@
+"""rq jobs for voice shares: take ids, are idempotent, write results only through ivr.shares.
+
+`process_share(share_id)` runs the issue's six steps: fetch and store the recording (then delete
+Twilio's copy), decode and measure it, transcribe it, screen the words, make the redacted (and
+disguised) copies, and place the share in the moderation queue; a crisis-tier share also texts
+the on-call moderator. Importing this module loads neither Vosk nor the app.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from workers import context
+
+log = logging.getLogger(__name__)
+
+#: Statuses a normal run starts from; anything else was already processed (or decided, or gone).
+START_STATUSES = ("received", "processing")
+DEFAULT_MAX_ATTEMPTS = 4
+#: Below this mean word confidence the words cannot be trusted: a moderator listens first.
+DEFAULT_MIN_CONFIDENCE = 0.55
+
+
+class Transient(RuntimeError):
+    """A failure worth retrying later (network, Twilio, storage)."""
+
+
+@dataclass
+class Outcome:
+    """What one run did to a share (returned as the rq job's result, for logs and tests)."""
+
+    share_id: int
+    status: str
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return f"share {self.share_id}: {self.status}" + (f" ({self.detail})" if self.detail else "")
+
+
+def process_share(share_id: int, force: bool = False) -> str:
+    """Fetch, store, transcribe, screen and queue one share; safe to run any number of times."""
+    with context.app_context() as app:
+        from ivr.extensions import db
+        # No session.remove(): inline, this is the web request's session; in a worker, the app
+        # context's teardown removes it.
+        try:
+            outcome = _process(app, int(share_id), force)
+        except BaseException:
+            db.session.rollback()
+            raise
+    log.info("%s", outcome)
+    return str(outcome)
+
+
+def alert_oncall(share_id: int) -> str:
+    """Text the on-call moderator about a crisis-tier share, once (retried when transient)."""
+    with context.app_context():
+        from ivr import oncall, shares
+        share = shares.get(int(share_id))
+        if share is None:
+            return f"share {share_id}: gone"
+        return f"share {share_id}: alert {oncall.send(share).status}"
+
+
+# --- the pipeline ---------------------------------------------------------------------------
+
+def _process(app, share_id: int, force: bool) -> Outcome:
+    from ivr import shares
+    from ivr.extensions import db
+
+    share = shares.get(share_id)
+    if share is None:
+        return Outcome(share_id, "gone")
+    if share.status not in START_STATUSES and not force:
+        return Outcome(share_id, share.status, "already processed")
+    share = shares.mark_processing(share_id)
+    if share is None:
+        return Outcome(share_id, "skipped", "not processable")
+    attempt = share.attempts
+    db.session.commit()
+    try:
+        return _pipeline(app, share)
+    except Transient as exc:
+        db.session.rollback()
+        return _transient_failure(app, share_id, attempt, str(exc))
+
+
+def _pipeline(app, share) -> Outcome:
+    from ivr import shares
+    from ivr.extensions import db
+    from workers import audio
+
+    config = app.config
+    original_key = _ensure_original(app, share)
+    if original_key is None:  # the recording is gone at Twilio and we never stored it
+        return _give_up(share.id, "the recording could not be found at Twilio")
+    _forget_twilio_copy(share)
+
+    started = time.monotonic()
+    data = _read(original_key)
+    limit = _max_duration(config)
+    try:
+        segment = audio.decode(data, max_duration_s=limit)
+    except audio.AudioError as exc:
+        # Corrupt, zero-length, implausible or far too long: retrying cannot help.
+        return _give_up(share.id, str(exc))
+    stats = audio.measure(segment)
+    duration_s = int(round(stats.duration_s))
+    truncated = share.truncated
+    if duration_s > int(config.get("MAX_SHARE_SECONDS", 180)) + 5:
+        truncated = True
+    if stats.is_empty:
+        shares.record_processing_result(
+            share.id, original_key=original_key, duration_s=duration_s, truncated=truncated,
+            transcript={"text": "", "words": [], "mean_conf": 0.0, "stats": _stats(stats)},
+            tier="needs_listening", priority=_listening_priority(), needs_listening=True,
+            reasons=[f"no speech detected ({stats.speech_ms} ms above the recording's own level)"],
+        )
+        db.session.commit()
+        return Outcome(share.id, "needs_listening", "no speech")
+
+    segment = audio.normalise(segment)
+    try:
+        transcript = _transcribe(config, share.language, segment)
+    except NoModelForLanguage as exc:
+        # No redacted copy either: nothing unscreened may ever become publishable.
+        shares.record_processing_result(
+            share.id, original_key=original_key, duration_s=duration_s, truncated=truncated,
+            tier="needs_listening", priority=_listening_priority(), needs_listening=True,
+            transcript={"text": "", "words": [], "mean_conf": 0.0, "stats": _stats(stats)},
+            reasons=[str(exc)],
+        )
+        db.session.commit()
+        return Outcome(share.id, "needs_listening", str(exc))
+
+    screening = _screen(transcript)
+    keys = _redact_and_store(share, segment, spans=screening.personal_spans, disguise=share.disguise)
+    min_conf = float(config.get("SCREEN_MIN_CONFIDENCE", DEFAULT_MIN_CONFIDENCE))
+    listening = list(screening.listening_reasons)
+    if transcript.is_empty:
+        listening.append("speech was heard but no words were recognised")
+    elif transcript.mean_conf < min_conf:
+        listening.append(f"low recognition confidence ({transcript.mean_conf:.2f})")
+    needs_listening = screening.needs_listening or bool(listening)
+    priority = screening.priority
+    tier = screening.tier.label
+    if needs_listening and priority < _listening_priority():
+        # Untrusted words rank at least as "listen to this", never as clean.
+        priority, tier = _listening_priority(), "needs_listening"
+    reasons = [r.describe() for r in screening.reasons] + listening
+    if screening.profanity:
+        reasons.append("profanity (note for publishing): " + ", ".join(n.word for n in screening.profanity))
+    shares.record_processing_result(
+        share.id, original_key=original_key, redacted_key=keys.get("redacted"),
+        disguised_key=keys.get("disguised"), duration_s=duration_s, truncated=truncated,
+        transcript=_transcript_data(transcript, stats), screening=screening.to_dict(),
+        tier=tier, priority=priority, reasons=reasons, needs_listening=needs_listening,
+    )
+    db.session.commit()
+    log.info("share %s processed in %.1f s for %.1f s of audio: tier %s, priority %s",
+             share.reference, time.monotonic() - started, stats.duration_s, tier, priority)
+    if _is_crisis(screening):
+        _alert(share.id)
+    return Outcome(share.id, "needs_listening" if needs_listening else "queued", f"tier {tier}")
+
+
+# --- step 1: fetch, store, forget --------------------------------------------------------------
+
+def original_key_for(share) -> str:
+    """Where a share's original recording is stored."""
+    return f"shares/{share.id}/original.audio"
+
+
+def _ensure_original(app, share) -> str | None:
+    """The stored original's key, fetching it from Twilio first if we do not hold it yet."""
+    from ivr import shares, telephony
+    from ivr.extensions import db
+    from ivr.storage import storage
+
+    store = storage()
+    key = share.original_key or original_key_for(share)
+    try:
+        if store.exists(key):
+            return key
+    except OSError as exc:
+        raise Transient(f"storage unavailable: {exc}") from exc
+    if share.twilio_deleted:
+        return None
+    try:
+        data = telephony.fetch_recording(share.recording_sid)
+    except telephony.TelephonyError as exc:
+        if getattr(exc, "transient", True):
+            raise Transient(f"could not fetch the recording from Twilio: {exc}") from exc
+        log.warning("share %s: Twilio has no recording (%s)", share.reference, exc)
+        return None
+    try:
+        store.put(key, data)
+    except OSError as exc:
+        raise Transient(f"could not store the recording: {exc}") from exc
+    # Remember the key at once, so that a crash after this point never fetches twice.
+    shares.record_original(share.id, key)
+    db.session.commit()
+    return key
+
+
+def _forget_twilio_copy(share) -> None:
+    """Delete Twilio's copy now that we hold ours; a failure here is retried by the sweep."""
+    from ivr import shares, telephony
+    from ivr.extensions import db
+
+    if share.twilio_deleted:
+        return
+    try:
+        telephony.delete_recording(share.recording_sid)
+    except telephony.TelephonyError as exc:
+        if getattr(exc, "transient", True):
+            log.warning("share %s: Twilio's copy not deleted yet (%s); the sweep will retry", share.reference, exc)
+            return
+        # Permanent (e.g. 404): there is no copy left to delete.
+    shares.mark_twilio_deleted(share.id)
+    db.session.commit()
+
+
+def _read(key: str) -> bytes:
+    from ivr.storage import storage
+    try:
+        return storage().get(key)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise Transient(f"could not read the stored recording: {exc}") from exc
+
+
+# --- steps 2-5 -------------------------------------------------------------------------------
+
+class NoModelForLanguage(LookupError):
+    """No speech-recognition model for the share's language."""
+
+
+def _transcribe(config, language: str, segment):
+    from workers import transcribe, vosk_models
+    try:
+        model = vosk_models.get(config, language)
+    except (transcribe.ModelNotFoundError, ValueError) as exc:
+        raise NoModelForLanguage(f"no speech-recognition model for language {language!r}") from exc
+    return transcribe.transcribe(model, segment.raw_data, segment.frame_rate)
+
+
+def _screen(transcript):
+    from workers import screen
+    return screen.screen(transcript.words)
+
+
+def _redact_and_store(share, segment, *, spans, disguise: bool) -> dict[str, str]:
+    """Store the redacted copy (personal details bleeped) and, if asked, its disguised version."""
+    from workers import audio
+    from ivr.storage import storage
+
+    store = storage()
+    keys = {}
+    redacted = audio.bleep(segment, list(spans)) if spans else segment
+    keys["redacted"] = store.put(f"shares/{share.id}/redacted.wav", audio.export(redacted, "wav"))
+    if disguise:
+        # Disguise the redacted copy, never the original: the published copy is both.
+        keys["disguised"] = store.put(f"shares/{share.id}/disguised.wav",
+                                      audio.export(audio.disguise(redacted), "wav"))
+    return keys
+
+
+# --- step 6 and failures ---------------------------------------------------------------------
+
+def _is_crisis(screening) -> bool:
+    from workers.screening.types import Tier
+    return screening.tier >= Tier.CRISIS
+
+
+def _alert(share_id: int) -> None:
+    """Text on-call in a job of its own, so a flaky SMS never re-runs transcription."""
+    from ivr import jobs
+    from ivr.oncall import ALERT_JOB
+    from rq import Retry
+    try:
+        jobs.enqueue(ALERT_JOB, share_id, job_id=f"oncall-{share_id}",
+                     retry=Retry(max=5, interval=[5, 10, 20, 30, 60]), job_timeout=60)
+    except Exception:  # Redis down: text from here instead, since the minute counts
+        log.exception("could not enqueue the on-call alert for share %s; sending inline", share_id)
+        alert_oncall(share_id)
+
+
+def _listening_priority() -> int:
+    from workers.screening.types import Tier
+    return Tier.NEEDS_LISTENING.floor
+
+
+def _give_up(share_id: int, reason: str) -> Outcome:
+    """A permanent failure: a human listens; the share says why."""
+    from ivr import shares
+    from ivr.extensions import db
+    shares.mark_needs_listening(share_id, f"processing failed: {reason}")
+    db.session.commit()
+    return Outcome(share_id, "needs_listening", f"processing failed: {reason}")
+
+
+def _transient_failure(app, share_id: int, attempt: int, reason: str) -> Outcome:
+    """Retry later (rq's Retry, else the sweep); after the last attempt, say so in the queue."""
+    max_attempts = int(app.config.get("SHARE_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
+    if attempt >= max_attempts:
+        log.error("share %s: giving up after %s attempts: %s", share_id, attempt, reason)
+        return _give_up(share_id, reason)
+    log.warning("share %s: attempt %s of %s failed, will retry: %s", share_id, attempt, max_attempts, reason)
+    raise Transient(reason)
+
+
+def _max_duration(config) -> float:
+    # Twilio stops a <Record> at MAX_SHARE_SECONDS; allow slack for its rounding, refuse hours.
+    return float(config.get("MAX_SHARE_SECONDS", 180)) * 2 + 60
+
+
+def _stats(stats) -> dict:
+    return {"duration_s": round(stats.duration_s, 2), "dbfs": None if stats.dbfs == float("-inf") else round(stats.dbfs, 1),
+            "speech_ms": stats.speech_ms}
+
+
+def _transcript_data(transcript, stats) -> dict:
+    return {
+        "text": transcript.text,
+        "mean_conf": round(transcript.mean_conf, 3),
+        "words": [{"word": w.text, "start": w.start, "end": w.end, "conf": round(w.conf, 3)} for w in transcript.words],
+        "stats": _stats(stats),
+    }
+
+
+def job_timeout_for(duration_s: float | None, max_share_seconds: int = 180) -> int:
+    """rq timeout for processing a share of this length: generous, and proportional to it."""
+    seconds = duration_s if duration_s and duration_s > 0 else max_share_seconds
+    return int(120 + 4 * seconds)

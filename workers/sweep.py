@@ -1,0 +1,185 @@
+"""The periodic sweep: re-enqueue shares whose processing was lost, forget Twilio's copies, purge old audio.
+
+A share can be stranded in "received" (Redis was down when Twilio's callback came) or in
+"processing" (its worker was SIGKILLed, or every retry failed while rq had no retries left).
+The sweep asks rq whether the share's job is still waiting or alive before enqueueing it again,
+and every job is idempotent, so running the sweep often is safe. It runs from rq's scheduler
+(every worker keeps one self-rescheduling sweep job alive) or from cron as `peerline sweep`.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+
+log = logging.getLogger(__name__)
+
+SWEEP_JOB = "workers.sweep.scheduled_sweep"
+#: Redis key naming the one pending scheduled sweep; its expiry revives a lost chain.
+CHAIN_KEY = "peerline:sweep:next"
+DEFAULT_INTERVAL_S = 300
+#: A share younger than this is left alone: its first job may simply not have run yet.
+DEFAULT_STUCK_AFTER = timedelta(minutes=10)
+#: A started job whose worker has not sent a heartbeat for this long is abandoned (rq beats every 30 s).
+DEFAULT_HEARTBEAT_GRACE = timedelta(seconds=120)
+PENDING_STATES = ("queued", "scheduled", "deferred")
+
+
+@dataclass
+class SweepReport:
+    """What one sweep did."""
+
+    requeued: list[int] = field(default_factory=list)
+    still_running: list[int] = field(default_factory=list)
+    twilio_forgotten: list[int] = field(default_factory=list)
+    purged: list[int] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One line for logs and the CLI."""
+        return (f"re-enqueued {len(self.requeued)}, still running or waiting {len(self.still_running)}, "
+                f"Twilio copies deleted {len(self.twilio_forgotten)}, audio purged {len(self.purged)}")
+
+
+def run(*, now: datetime | None = None, stuck_after: timedelta | None = None,
+        heartbeat_grace: timedelta | None = None, limit: int = 500) -> SweepReport:
+    """Sweep once inside an app context: re-enqueue stranded shares, forget Twilio copies, purge audio."""
+    from flask import current_app
+    config = current_app.config
+    now = now or datetime.now(timezone.utc)
+    stuck_after = DEFAULT_STUCK_AFTER if stuck_after is None else stuck_after
+    heartbeat_grace = DEFAULT_HEARTBEAT_GRACE if heartbeat_grace is None else heartbeat_grace
+    report = SweepReport()
+    _requeue_stranded(report, now - stuck_after, heartbeat_grace, limit)
+    _forget_twilio_copies(report, now - stuck_after, limit)
+    _purge_expired(report, now - timedelta(days=int(config["SHARE_RETENTION_DAYS"])), limit)
+    log.info("sweep: %s", report.summary())
+    return report
+
+
+# --- stranded shares ---------------------------------------------------------------------------
+
+def _requeue_stranded(report: SweepReport, older_than: datetime, grace: timedelta, limit: int) -> None:
+    from ivr import shares
+    from ivr.extensions import db
+    from ivr.models import Share
+
+    candidates = list(db.session.execute(
+        select(Share).where(Share.status.in_(("received", "processing")), Share.created_at <= older_than)
+        .order_by(Share.created_at).limit(limit)
+    ).scalars())
+    for share in candidates:
+        if _job_alive(shares.processing_job_options(share)["job_id"], grace):
+            report.still_running.append(share.id)
+            continue
+        log.warning("sweep: share %s stranded in %r (attempt %s); enqueueing it again",
+                    share.reference, share.status, share.attempts)
+        shares.enqueue_processing(share)
+        report.requeued.append(share.id)
+
+
+def _job_alive(job_id: str, grace: timedelta) -> bool:
+    """True while rq still holds the job as waiting, or running with a recent heartbeat."""
+    from flask import current_app
+    if not current_app.config.get("REDIS_URL"):
+        return False  # inline mode: nothing runs in the background, so nothing can be alive
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+    from ivr.jobs import redis_connection
+
+    try:
+        job = Job.fetch(job_id, connection=redis_connection())
+    except NoSuchJobError:
+        return False
+    status = job.get_status(refresh=False)
+    state = getattr(status, "value", status)
+    if state in PENDING_STATES:
+        return True
+    if state == "started":
+        beat = job.last_heartbeat or job.started_at
+        if beat is not None and beat.tzinfo is None:
+            beat = beat.replace(tzinfo=timezone.utc)
+        return beat is not None and datetime.now(timezone.utc) - beat < grace
+    return False
+
+
+# --- Twilio copies and retention ---------------------------------------------------------------
+
+def _forget_twilio_copies(report: SweepReport, older_than: datetime, limit: int) -> None:
+    """Delete Twilio's copy of recordings we hold ourselves (a job's delete may have failed)."""
+    from ivr import shares
+    from ivr.extensions import db
+    from ivr.models import Share
+
+    pending = list(db.session.execute(
+        select(Share.id).where(Share.twilio_deleted.is_(False), Share.original_key.is_not(None),
+                               Share.created_at <= older_than).limit(limit)
+    ).scalars())
+    for share_id in pending:
+        try:
+            if shares.forget_twilio_copy(share_id):
+                report.twilio_forgotten.append(share_id)
+        except Exception as exc:  # one unreachable Twilio call must not stop the sweep
+            db.session.rollback()
+            log.warning("sweep: Twilio copy of share %s not deleted yet: %s", share_id, exc)
+
+
+def _purge_expired(report: SweepReport, older_than: datetime, limit: int) -> None:
+    """Remove audio and transcripts of shares past retention (published stories keep their own copy)."""
+    from ivr import shares
+    from ivr.extensions import db
+    from ivr.models import Share
+
+    expired = list(db.session.execute(
+        select(Share.id).where(Share.created_at <= older_than, Share.status.not_in(("deleted", "published")))
+        .order_by(Share.created_at).limit(limit)
+    ).scalars())
+    for share_id in expired:
+        share = shares.get(share_id)
+        if share is None or share.status in ("deleted", "published"):
+            continue  # a published story is the caller's gift to the library; staff unpublish it
+        # delete() removes audio, transcript and derived copies, and leaves a content-free audit entry.
+        shares.delete(share_id, actor="retention")
+        db.session.commit()
+        report.purged.append(share_id)
+
+
+# --- scheduling --------------------------------------------------------------------------------
+
+def interval_s(config) -> int:
+    """Seconds between scheduled sweeps (SWEEP_INTERVAL_S, default 300)."""
+    return int(config.get("SWEEP_INTERVAL_S") or DEFAULT_INTERVAL_S)
+
+
+def ensure_scheduled(queue, delay_s: int | None = None) -> str | None:
+    """Schedule the next sweep on rq's scheduler unless one is already pending; return its job id."""
+    from flask import current_app
+    interval = interval_s(current_app.config)
+    delay = interval if delay_s is None else delay_s
+    job_id = f"peerline-sweep-{int(datetime.now(timezone.utc).timestamp())}"
+    # SET NX: of all the workers sharing this Redis, exactly one schedules the next sweep; the
+    # expiry lets the chain restart if its job is ever lost.
+    if not queue.connection.set(CHAIN_KEY, job_id, nx=True, ex=delay + 2 * interval):
+        return None
+    queue.enqueue_in(timedelta(seconds=delay), SWEEP_JOB, job_id=job_id, job_timeout=600,
+                     result_ttl=3600, failure_ttl=7 * 24 * 3600)
+    return job_id
+
+
+def scheduled_sweep() -> str:
+    """rq job: sweep once, then schedule the next one."""
+    from rq import get_current_job
+    from workers import context
+    with context.app_context():
+        try:
+            summary = run().summary()
+        finally:
+            job = get_current_job()
+            if job is not None:
+                from ivr.jobs import queue
+                # Release this run's claim only if it is still ours, then chain the next run.
+                if job.connection.get(CHAIN_KEY) in (job.id.encode(), None):
+                    job.connection.delete(CHAIN_KEY)
+                ensure_scheduled(queue())
+    return summary
