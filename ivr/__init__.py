@@ -13,6 +13,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from ivr.flows_loader import load_validated_flows
     from ivr import health, voice, media
     from ivr import staff
+    from ivr import story_audio
+    from ivr.voice import shares as voice_shares
     from ivr.cli import register_commands
 
     config = load_config(test_config)
@@ -28,6 +30,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(voice.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(media.bp)
+    app.register_blueprint(story_audio.bp)
+    app.register_blueprint(voice_shares.bp)
     staff.init_app(app)
     register_commands(app)
     return app

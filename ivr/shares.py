@@ -190,11 +190,13 @@ def receive_recording(recording_sid: str, call_sid: str | None, recording_url: s
     if outcome.created and share.status == "discarded":
         _audit(share, "discarded", "caller")
     db.session.commit()
-    if outcome.created and enqueue and share.status == "received":
-        jobs.enqueue(PROCESS_JOB, share.id, job_id=f"share-{recording_sid}")
-    if outcome.created and share.status == "discarded":
-        jobs.enqueue(FORGET_JOB, share.id, job_id=f"forget-{recording_sid}")
-    return share
+    share_id, status = share.id, share.status
+    if outcome.created and enqueue and status == "received":
+        enqueue_processing(share)
+    elif outcome.created and status == "discarded":
+        jobs.enqueue(FORGET_JOB, share_id, job_id=f"forget-{recording_sid}")
+    # An inline job may have ended this session: hand back a row bound to the current one.
+    return get(share_id)
 
 
 def _insert_once(share: Share) -> Received:
@@ -346,6 +348,35 @@ def mark_failed(share_id: int, reason: str) -> Share | None:
     return share
 
 
+def record_original(share_id: int, key: str) -> None:
+    """The worker now holds the original recording under this storage key."""
+    share = get(share_id)
+    if share is not None:
+        share.original_key = key
+        db.session.flush()
+
+
+def processing_job_options(share: Share) -> dict:
+    """rq options for a share's processing job: one id per recording, retries, a length-based timeout."""
+    from flask import current_app
+    from rq import Retry
+    config = current_app.config
+    intervals = [int(x) for x in str(config.get("SHARE_RETRY_INTERVALS", "30,120,600")).split(",") if x.strip()]
+    seconds = share.duration_s if share.duration_s and share.duration_s > 0 else _max_seconds()
+    return {
+        "job_id": f"share-{share.recording_sid}",
+        # Vosk runs well under real time; 4x the length plus fixed costs still ends hung jobs.
+        "job_timeout": int(120 + 4 * min(seconds, 2 * _max_seconds())),
+        "retry": Retry(max=max(1, int(config.get("SHARE_MAX_ATTEMPTS", 4)) - 1), interval=intervals or [30]),
+        "failure_ttl": 30 * 24 * 3600,  # failed jobs are the dead-letter queue: keep them a month
+    }
+
+
+def enqueue_processing(share: Share) -> None:
+    """(Re)enqueue a share's processing job (the worker's process_share; the sweep calls this too)."""
+    jobs.enqueue(PROCESS_JOB, share.id, **processing_job_options(share))
+
+
 def mark_twilio_deleted(share_id: int) -> None:
     """Twilio's copy of the recording is gone (we hold our own, or none)."""
     share = get(share_id)
@@ -402,10 +433,10 @@ def follow_up(share_id: int, note: str) -> Share:
 # --- the caller's own shares ------------------------------------------------------------------
 
 def for_caller(caller_id: int) -> list[Share]:
-    """A known caller's shares that still exist, newest first."""
+    """A known caller's shares that still exist (withdrawn ones too, to delete), newest first."""
     return list(db.session.execute(
         select(Share).filter_by(caller_id=caller_id)
-        .where(Share.status.not_in(CLOSED_STATUSES)).order_by(Share.created_at.desc(), Share.id.desc())
+        .where(Share.status.not_in(("discarded", "deleted"))).order_by(Share.created_at.desc(), Share.id.desc())
     ).scalars())
 
 
@@ -431,7 +462,9 @@ def discard(share_id: int, actor: str = "caller") -> Share | None:
         share.status = "discarded"
         _audit(share, "discarded", actor)
         db.session.flush()
+        share_id = share.id
         _forget_later(share)
+        return get(share_id)
     return share
 
 
@@ -444,8 +477,9 @@ def delete(share_id: int, actor: str = "caller") -> Share | None:
     share.status = "deleted"
     _audit(share, "deleted", actor)
     db.session.flush()
+    share_id = share.id
     _forget_later(share)
-    return share
+    return get(share_id)
 
 
 def forget_twilio_copy(share_id: int) -> bool:

@@ -10,6 +10,12 @@ from ivr.models import Share, ShareAudit
 from ivr.storage import storage
 
 
+@pytest.fixture
+def app_config(redis_url):
+    """Jobs go to a real Redis queue (nobody works it here), so states stay where the test put them."""
+    return {"REDIS_URL": redis_url}
+
+
 def receive(sid="RE1", **kw):
     """Receive one recording with sensible defaults."""
     args = dict(recording_sid=sid, call_sid="CA1", recording_url=f"https://api.twilio.test/{sid}",
@@ -25,6 +31,11 @@ def test_receive_is_idempotent_on_recording_sid(app):
         assert first.id == again.id
         assert first.status == "received" and len(first.reference) == 6 and first.reference.isdigit()
         assert db.session.execute(select(db.func.count(Share.id))).scalar_one() == 1
+        from ivr.jobs import queue
+        q = queue()
+        assert q.job_ids == ["share-RE1"]  # enqueued once, by the request that created it
+        job = q.fetch_job("share-RE1")
+        assert job.func_name == "workers.jobs.process_share" and job.args == (first.id,)
 
 
 @pytest.mark.postgres_only

@@ -1,0 +1,205 @@
+"""Actions for hearing stories: topics by key, one story per response, one key map everywhere.
+
+The caller's place (topic and story) travels in the callback's query string as opaque ids,
+so no table links a caller or a call to the stories they heard.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ivr import stories
+from ivr.actions import keypad
+from ivr.actions.registry import action
+from ivr.extensions import db
+from ivr.models import CallStep, Story
+
+# The one playback key map (spoken once per call, at the first story).
+BACK, REPLAY, NEXT, HELPED, TOPICS, OPTIONS, CRISIS = "4", "5", "6", "3", "#", "*", "0"
+PLAY_STEP = "story_play"
+NOTE_STEP = "story_note"
+TOPICS_STEP = "stories"
+
+
+@action("stories_topics")
+def stories_topics(ctx, step, response):
+    """Offer the topics that have a name in the caller's language, by key."""
+    _topics_menu(ctx, response)
+    return None
+
+
+def _topics_menu(ctx, response, reprompt: bool = False) -> None:
+    voice = ctx.voice
+    g = keypad.gather(ctx, response, TOPICS_STEP)
+    if not reprompt:
+        voice.speak(g, "stories_intro")
+    topics = stories.topics(ctx.language)
+    if not topics:
+        voice.speak(g, "stories_no_topics")
+    for topic in topics:
+        voice.speak(g, "stories_topic_item", name=topic.names[ctx.language], key=topic.key)
+    voice.speak(g, "stories_topics_end")
+
+
+@stories_topics.on_input
+def stories_topic_chosen(ctx, step, response):
+    """A topic key starts its newest story; # goes back to the main menu."""
+    key = keypad.pressed(ctx)[:1]
+    if key == CRISIS:
+        return "crisis"
+    if key == TOPICS:
+        keypad.chose(ctx)
+        return "main_menu"
+    if key == "*":
+        _topics_menu(ctx, response)
+        return None
+    topic = stories.topic_by_key(key) if key else None
+    if topic is None or not topic.names.get(ctx.language):
+        keypad.miss(ctx, step, response, "invalid" if key else "no_input",
+                    lambda r: _topics_menu(ctx, r, reprompt=True))
+        return None
+    keypad.chose(ctx)
+    ctx.log(step.name, f"topic:{topic.key}")
+    playlist = stories.playlist(topic.id, ctx.language)
+    if not playlist:
+        ctx.voice.speak(response, "stories_topic_empty", name=topic.names[ctx.language])
+        _topics_menu(ctx, response, reprompt=True)
+        return None
+    _introduce(ctx, response, playlist[0])
+    return None
+
+
+@action("story_play")
+def story_play(ctx, step, response):
+    """Entered without a story (e.g. back from the crisis line): return to the topics."""
+    return TOPICS_STEP
+
+
+@story_play.on_input
+def story_key(ctx, step, response):
+    """A key pressed during or after a story (or nothing: the next story follows)."""
+    story_id, helped_already = keypad.arg_id("s"), request_flag("h")
+    key = keypad.pressed(ctx)[:1]
+    if key == CRISIS:
+        return "crisis"
+    if key == TOPICS:
+        keypad.chose(ctx)
+        return TOPICS_STEP
+    if key == OPTIONS:
+        keypad.chose(ctx)
+        return "options"
+    story = db.session.get(Story, story_id) if story_id else None
+    if story is None:
+        return TOPICS_STEP
+    playlist = stories.playlist(story.topic_id, story.language)
+    ids = [s.id for s in playlist]
+    here = ids.index(story.id) if story.id in ids else None
+    if key == HELPED:
+        keypad.chose(ctx)
+        if not helped_already:
+            stories.count_helped(story.id)
+        ctx.voice.speak(response, "story_helped_thanks")
+        _after_story(ctx, response, story, helped=True)
+        return None
+    if key == REPLAY and here is not None:
+        keypad.chose(ctx)
+        _play(ctx, response, playlist[here])
+        return None
+    if key == BACK:
+        keypad.chose(ctx)
+        return _go(ctx, response, playlist, (here or 0) - 1 if here else 0)
+    if key in (NEXT, ""):
+        if key:
+            keypad.chose(ctx)
+        return _go(ctx, response, playlist, (here + 1) if here is not None else 0)
+    keypad.miss(ctx, step, response, "invalid", lambda r: _after_story(ctx, r, story, helped=helped_already))
+    return None
+
+
+@action("story_note")
+def story_note(ctx, step, response):
+    """Entered without a story: back to the topics."""
+    return TOPICS_STEP
+
+
+@story_note.on_input
+def story_note_key(ctx, step, response):
+    """After a content note: the skip key moves on, anything else (or waiting) plays the story."""
+    story = stories.published(keypad.arg_id("s") or 0)
+    key = keypad.pressed(ctx)[:1]
+    if key == CRISIS:
+        return "crisis"
+    if key == TOPICS:
+        return TOPICS_STEP
+    if key == OPTIONS:
+        return "options"
+    if story is None:
+        return TOPICS_STEP
+    keypad.chose(ctx)
+    if key == NEXT:
+        ctx.log(step.name, "skipped")
+        playlist = stories.playlist(story.topic_id, story.language)
+        ids = [s.id for s in playlist]
+        return _go(ctx, response, playlist, ids.index(story.id) + 1 if story.id in ids else 0)
+    _play(ctx, response, story)
+    return None
+
+
+def request_flag(name: str) -> bool:
+    """A yes/no flag from the query string."""
+    from flask import request
+    return request.args.get(name) == "1"
+
+
+def _go(ctx, response, playlist, index: int):
+    if index < 0:
+        index = 0
+    if index >= len(playlist):
+        ctx.voice.speak(response, "stories_topic_end")
+        return TOPICS_STEP
+    _introduce(ctx, response, playlist[index])
+    return None
+
+
+def _introduce(ctx, response, story) -> None:
+    """The key map (first story of the call only), then a content note or the story itself."""
+    if story.content_note:
+        g = keypad.gather(ctx, response, NOTE_STEP, timeout=4, s=story.id)
+        _key_map_once(ctx, g)
+        ctx.voice.speak(g, f"content_note_{story.content_note}")
+        ctx.voice.speak(g, "story_note_choice")
+        return
+    _play(ctx, response, story)
+
+
+def _play(ctx, response, story) -> None:
+    """One story inside a one-key gather, so any key interrupts it."""
+    g = keypad.gather(ctx, response, PLAY_STEP, timeout=4, s=story.id)
+    _key_map_once(ctx, g)
+    ctx.voice.speak(g, "story_title", title=story.title, length=_length(ctx, story.duration_s))
+    g.play(ctx.url(stories.audio_path(story)))
+    stories.count_play(story.id)
+    ctx.log(PLAY_STEP)  # which story is deliberately not logged
+
+
+def _after_story(ctx, response, story, helped: bool) -> None:
+    g = keypad.gather(ctx, response, PLAY_STEP, s=story.id, h="1" if helped else None)
+    ctx.voice.speak(g, "story_keys_short")
+
+
+def _key_map_once(ctx, parent) -> None:
+    seen = db.session.execute(
+        select(CallStep.id).filter_by(call_id=ctx.call.id, step="story_keys").limit(1)
+    ).first()
+    if seen is None:
+        ctx.voice.speak(parent, "story_keys")
+        ctx.log("story_keys")
+        db.session.flush()
+
+
+def _length(ctx, seconds: int) -> str:
+    minutes = round((seconds or 0) / 60)
+    if minutes < 1:
+        return ctx.flows.prompts.text("story_length_short", ctx.language)
+    if minutes == 1:
+        return ctx.flows.prompts.text("story_length_one", ctx.language)
+    return ctx.flows.prompts.text("story_length_minutes", ctx.language, minutes=minutes)
