@@ -4,13 +4,15 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_wtf.csrf import CSRFError
 
-from ivr.staff import admin, auth, guard
+from ivr.staff import admin, auth, guard, moderation, stories
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 bp.before_request(guard.check_request)
 bp.after_request(guard.secure_headers)
 bp.register_blueprint(auth.bp)
 bp.register_blueprint(admin.bp)
+bp.register_blueprint(moderation.bp)
+bp.register_blueprint(stories.bp)
 
 
 @bp.app_errorhandler(CSRFError)

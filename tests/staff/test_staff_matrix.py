@@ -25,6 +25,20 @@ EXPECTED: dict[str, object] = {
     "staff.admin.staff_unlock": ADMIN,
     "staff.admin.staff_password": ADMIN,
     "staff.admin.audit_log": ADMIN,
+    "staff.moderation.queue": MODERATION,
+    "staff.moderation.detail": MODERATION,
+    "staff.moderation.audio": MODERATION,
+    "staff.moderation.preview": MODERATION,
+    "staff.moderation.publish": MODERATION,
+    "staff.moderation.keep_private": MODERATION,
+    "staff.moderation.reject": MODERATION,
+    "staff.moderation.follow_up": MODERATION,
+    "staff.stories.index": MODERATION,
+    "staff.stories.audio": MODERATION,
+    "staff.stories.unpublish": MODERATION,
+    "staff.stories.republish": MODERATION,
+    "staff.stories.retitle": MODERATION,
+    "staff.stories.retag": MODERATION,
 }
 
 
