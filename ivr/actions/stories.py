@@ -197,8 +197,9 @@ def _key_map_once(ctx, parent) -> None:
 
 
 def _length(ctx, seconds: int) -> str:
-    minutes = round((seconds or 0) / 60)
-    if minutes < 1:
+    seconds = seconds or 0
+    minutes = max(1, round(seconds / 60))
+    if seconds < 45:
         return ctx.flows.prompts.text("story_length_short", ctx.language)
     if minutes == 1:
         return ctx.flows.prompts.text("story_length_one", ctx.language)

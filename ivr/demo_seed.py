@@ -1,0 +1,123 @@
+"""`peerline seed --demo`: demo topics and stories, so the embedded default has something to hear.
+
+Story audio is spoken by espeak-ng at seed time (and made 8 kHz mono with sox, as a phone
+hears it), so no recordings need to be shipped. Seeding twice changes nothing.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+import wave
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from ivr import stories
+from ivr.extensions import db
+from ivr.models import Story
+
+TOPICS = [
+    ("anxiety", "1", {"en": "anxiety and worry", "es": "ansiedad y preocupación"}),
+    ("grief", "2", {"en": "grief and loss", "es": "duelo y pérdida"}),
+    ("recovery", "3", {"en": "recovery", "es": "recuperación"}),
+    ("loneliness", "4", {"en": "loneliness", "es": "soledad"}),
+    ("family", "5", {"en": "family", "es": "familia"}),
+]
+ESPEAK_VOICES = {"en": "en-us", "es": "es-419"}
+
+# (topic slug, language, title, content note, words)
+STORIES = [
+    ("anxiety", "en", "A story about the night before a new job", None,
+     "The night before my new job I could not sleep. My heart was racing and I kept imagining everything going wrong. "
+     "I got up, made tea, and wrote down three things I could control. It did not fix everything, but I slept a little, "
+     "and the first day was kinder than my worries."),
+    ("anxiety", "en", "A story about breathing on the bus", None,
+     "Crowded buses used to frighten me. Now I count my breaths, in for four and out for six, and I look for five blue "
+     "things through the window. Some days it works better than others. It is still my trip, and I still take it."),
+    ("anxiety", "es", "Una historia sobre respirar antes de dormir", None,
+     "Antes me costaba mucho dormir por las preocupaciones. Ahora respiro despacio y escribo lo que me inquieta en un "
+     "papel. No desaparece todo, pero la noche se hace más corta."),
+    ("grief", "en", "A story about my mother's garden", "loss",
+     "When my mother died, I could not go into her garden for a year. Last spring I planted her favourite tulips. "
+     "I cried the whole afternoon, and it felt like she was there with me. Grief still comes in waves, but now I know how to swim."),
+    ("grief", "en", "A story about the first holiday alone", None,
+     "The first holiday after my partner passed, I thought I would stay in bed. A friend called and simply asked me to walk "
+     "with her. We did not talk much. It was enough to not be alone."),
+    ("grief", "es", "Una historia sobre el jardín de mi abuela", "loss",
+     "Cuando murió mi abuela, no podía mirar sus fotos. Un día planté las flores que ella quería. Lloré mucho, pero sentí "
+     "que seguía conmigo."),
+    ("recovery", "en", "A story about starting over", "self_harm",
+     "There was a time when I hurt myself to get through the night. Getting help was the hardest call I ever made. "
+     "Recovery has not been a straight line, but I have more good days now, and I know who to call on the bad ones."),
+    ("recovery", "en", "A story about one year sober", "substance_use",
+     "One year ago I poured my last drink down the sink. Meetings, a sponsor and a lot of coffee got me here. "
+     "If you are on day one today, day one counts."),
+    ("recovery", "es", "Una historia sobre empezar de nuevo", None,
+     "Hace dos años empecé de nuevo. Pedí ayuda, y no fue fácil. Hoy tengo más días buenos que malos."),
+    ("loneliness", "en", "A story about a neighbour's knock", None,
+     "After I moved to a new city I went weeks without talking to anyone. One day my neighbour knocked to borrow sugar. "
+     "Now we have tea every Sunday. Sometimes connection starts with something very small."),
+    ("loneliness", "es", "Una historia sobre una llamada inesperada", None,
+     "Me sentía muy solo en la ciudad. Un día llamé a un viejo amigo sin motivo. Hablamos una hora. Ahora nos llamamos cada semana."),
+    ("family", "en", "A story about talking with my dad", None,
+     "My dad and I did not speak for three years. I wrote him a letter I never thought I would send. He called me the day "
+     "it arrived. We are still learning how to talk, slowly."),
+    ("family", "es", "Una historia sobre mi hermana", None,
+     "Mi hermana y yo peleábamos siempre. Después de una crisis en la familia, empezamos a escucharnos. Todavía discutimos, "
+     "pero ahora también nos reímos."),
+]
+
+
+class SeedError(RuntimeError):
+    """Raised when demo audio cannot be made (espeak-ng or sox missing or failing)."""
+
+
+def speak_wav(text: str, language: str) -> tuple[bytes, int]:
+    """Speak text with espeak-ng as an 8 kHz mono 16-bit WAV; returns (bytes, whole seconds)."""
+    for tool in ("espeak-ng", "sox"):
+        if shutil.which(tool) is None:
+            raise SeedError(f"{tool} is not installed (apt-get install espeak-ng sox)")
+    with tempfile.TemporaryDirectory() as tmp:
+        raw, out = Path(tmp) / "raw.wav", Path(tmp) / "out.wav"
+        subprocess.run(["espeak-ng", "-v", ESPEAK_VOICES[language], "-s", "150", "-w", str(raw), text],
+                       check=True, capture_output=True)
+        subprocess.run(["sox", str(raw), "-r", "8000", "-c", "1", "-b", "16", str(out)], check=True, capture_output=True)
+        with wave.open(str(out)) as w:
+            seconds = round(w.getnframes() / w.getframerate())
+        return out.read_bytes(), seconds
+
+
+def seed_demo(echo=lambda *_: None) -> int:
+    """Create the demo topics and any missing demo stories; returns how many stories were added."""
+    topics = {slug: stories.ensure_topic(slug, key, names) for slug, key, names in TOPICS}
+    added = 0
+    for slug, language, title, note, text in STORIES:
+        topic = topics[slug]
+        exists = db.session.execute(
+            select(Story.id).filter_by(topic_id=topic.id, language=language, title=title)
+        ).first()
+        if exists:
+            continue
+        audio, seconds = speak_wav(text, language)
+        stories.add_story(topic, title, language, audio, seconds, content_note=note)
+        added += 1
+        echo(f"  {language} {slug}: {title} ({seconds} s)")
+    db.session.commit()
+    return added
+
+
+@click.command("seed")
+@click.option("--demo", is_flag=True, help="Load demo topics and stories (audio spoken by espeak-ng).")
+@with_appcontext
+def seed_command(demo: bool):
+    """Load data into an empty Peerline; today only --demo."""
+    if not demo:
+        raise click.UsageError("say what to seed: --demo")
+    try:
+        added = seed_demo(click.echo)
+    except SeedError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Demo seeded: {len(TOPICS)} topics, {added} new stories.")
