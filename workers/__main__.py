@@ -31,6 +31,9 @@ def _dispose_engines(close: bool = True) -> None:
 class PeerlineWorker(Worker):
     """rq's forking Worker that never carries a database connection across a fork."""
 
+    #: Keep the periodic sweep scheduled from this worker's maintenance (off with --no-sweep).
+    peerline_sweep = True
+
     def execute_job(self, job, queue):
         """Close the parent's pooled connections (it should hold none), then fork as usual."""
         _dispose_engines(close=True)
@@ -67,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--max-jobs", type=int, help="quit after this many jobs")
     parser.add_argument("--max-idle-time", type=int, help="quit after this many idle seconds")
     parser.add_argument("--no-sweep", action="store_true", help="do not schedule the periodic sweep")
+    parser.add_argument("--workers", type=int, default=1, metavar="N",
+                        help="fork N workers from this process (rq's WorkerPool), all sharing the loaded models")
     return parser
 
 
@@ -93,14 +98,22 @@ def main(argv: list[str] | None = None) -> int:
         from workers import sweep
         with app.app_context():
             sweep.ensure_scheduled(queue)
+    PeerlineWorker.peerline_sweep = not args.no_sweep
+    level = config.get("LOG_LEVEL", "INFO")
+    if args.workers > 1:
+        from rq.worker_pool import WorkerPool
+        # The pool forks its workers from this process, so the models loaded above are shared
+        # by all N of them and by every work horse they fork in turn.
+        WorkerPool([queue], connection=connection, num_workers=args.workers,
+                   worker_class=PeerlineWorker).start(burst=args.burst, logging_level=level)
+        return 0
     worker = PeerlineWorker([queue], connection=connection, name=args.name)
-    worker.peerline_sweep = not args.no_sweep
     worker.work(
         burst=args.burst,
         with_scheduler=True,
         max_jobs=args.max_jobs,
         max_idle_time=args.max_idle_time,
-        logging_level=config.get("LOG_LEVEL", "INFO"),
+        logging_level=level,
     )
     return 0
 

@@ -174,7 +174,7 @@ def original_key_for(share) -> str:
 
 def _ensure_original(app, share) -> str | None:
     """The stored original's key, fetching it from Twilio first if we do not hold it yet."""
-    from ivr import shares, telephony
+    from ivr import shares
     from ivr.extensions import db
     from ivr.storage import storage
 
@@ -187,6 +187,7 @@ def _ensure_original(app, share) -> str | None:
         raise Transient(f"storage unavailable: {exc}") from exc
     if share.twilio_deleted:
         return None
+    from ivr import telephony
     try:
         data = telephony.fetch_recording(share.recording_sid)
     except telephony.TelephonyError as exc:
@@ -206,11 +207,11 @@ def _ensure_original(app, share) -> str | None:
 
 def _forget_twilio_copy(share) -> None:
     """Delete Twilio's copy now that we hold ours; a failure here is retried by the sweep."""
+    if share.twilio_deleted:
+        return
     from ivr import shares, telephony
     from ivr.extensions import db
 
-    if share.twilio_deleted:
-        return
     try:
         telephony.delete_recording(share.recording_sid)
     except telephony.TelephonyError as exc:
@@ -249,7 +250,7 @@ def _transcribe(config, language: str, segment):
 
 def _screen(transcript):
     from workers import screen
-    return screen.screen(transcript.words)
+    return screen.screen(transcript)
 
 
 def _redact_and_store(share, segment, *, spans, disguise: bool) -> dict[str, str]:

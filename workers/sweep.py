@@ -9,6 +9,7 @@ and every job is idempotent, so running the sweep often is safe. It runs from rq
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -157,7 +158,7 @@ def ensure_scheduled(queue, delay_s: int | None = None) -> str | None:
     from flask import current_app
     interval = interval_s(current_app.config)
     delay = interval if delay_s is None else delay_s
-    job_id = f"peerline-sweep-{int(datetime.now(timezone.utc).timestamp())}"
+    job_id = f"peerline-sweep-{uuid.uuid4().hex[:16]}"  # never the id of the run now finishing
     # SET NX: of all the workers sharing this Redis, exactly one schedules the next sweep; the
     # expiry lets the chain restart if its job is ever lost.
     if not queue.connection.set(CHAIN_KEY, job_id, nx=True, ex=delay + 2 * interval):
