@@ -284,6 +284,7 @@ def conference_leg(sim, call, noun, dial, doc_url):
             room.play_url(participant, sim.absolute(wait_url, doc_url), noun.get("waitMethod", "POST"), "wait")
     started = sim.clock
     reason = "participant-hangup"
+    abandoned = False
     try:
         while True:
             inp = yield from wait(call, Wait("conference", {"room": name, "hangupOnStar": hangup_on_star}))
@@ -298,6 +299,10 @@ def conference_leg(sim, call, noun, dial, doc_url):
             elif inp.kind == "event" and inp.value[0] == "left":
                 reason = inp.value[1]
                 break
+    except GeneratorExit:
+        abandoned = True  # the simulation is being discarded, nobody left the room
+        raise
     finally:
-        room.leave_call(call, reason)
+        if not abandoned:
+            room.leave_call(call, reason)
     return "completed", sim.clock - started, {"ConferenceSid": room.sid}

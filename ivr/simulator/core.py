@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import io
 import logging
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 import threading
 import uuid
 from collections import deque
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-from ivr.simulator.call import Call, Entry, Input
+from ivr.simulator.call import Call, Input
 from ivr.simulator.executor import AppError, Next, parse_twiml, run_call
 from ivr.simulator.faults import Faults
 from ivr.simulator.recordings import RecordingStore
@@ -337,6 +339,8 @@ class Simulator:
             self.errors.append(f"call {call.sid}: {call.error}")
         if call.conference is not None:
             call.conference.leave_call(call, "participant-hangup")
+        if "completed" not in call.callback_events:
+            return
         call._callback_seq += 1
         duration = int(max(0, (call.ended_at or 0) - (call.started_at or 0)) + 0.5)
         params = {**self.call_params(call), "CallDuration": str(duration), "Duration": str(max(1, (duration + 59) // 60)),
@@ -344,7 +348,7 @@ class Simulator:
                   "Timestamp": self.timestamp()}
         self.queue_callback("call-status", call.status_callback, call.status_method, params, call.sid)
 
-    def recording_status(self, call: Call, rec, element) -> None:
+    def recording_status(self, call: Call, rec, element, doc_url: str = "") -> None:
         """Queue the recordingStatusCallback for a finished <Record>."""
         events = (element.get("recordingStatusCallbackEvent") or "completed").split()
         if "completed" not in events:
@@ -352,6 +356,7 @@ class Simulator:
         url = element.get("recordingStatusCallback")
         if not url:
             return
+        url = self.absolute(url, doc_url)
         params = {"AccountSid": self.account_sid, "CallSid": call.sid, "RecordingSid": rec.sid,
                   "RecordingUrl": rec.url, "RecordingStatus": "completed", "RecordingDuration": str(rec.duration),
                   "RecordingChannels": "1", "RecordingSource": "RecordVerb", "RecordingStartTime": self.timestamp()}
@@ -360,9 +365,59 @@ class Simulator:
 
     def timestamp(self) -> str:
         """The simulated clock as an RFC 2822 date, like Twilio's Timestamp parameter."""
-        from email.utils import format_datetime
-        from datetime import datetime, timedelta, timezone
         return format_datetime(datetime(2026, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=self.clock))
+
+    def timestamp_at(self, at: float | None) -> str | None:
+        """A point on the simulated clock as an RFC 2822 date."""
+        if at is None:
+            return None
+        saved, self.clock = self.clock, at
+        try:
+            return self.timestamp()
+        finally:
+            self.clock = saved
+
+    # -- outbound calls (REST Calls create) --------------------------------------------------
+    def phone(self, number: str, script=None, answer: str = "answer") -> None:
+        """Script the phone at `number` for calls placed to it: answer, busy, no-answer or failed."""
+        self.phones[number] = {"script": list(script or []), "answer": answer}
+
+    def calls_to(self, number: str) -> list[Call]:
+        """Calls placed to a number (outbound legs), oldest first."""
+        return [c for c in self.calls if c.to == number and c.direction == "outbound-api"]
+
+    def place_outbound(self, to: str, from_: str, url: str | None, method: str, twiml: str | None,
+                       status_callback: str | None, status_method: str, events) -> Call:
+        """Create an outbound call (REST); it rings once the current request has been answered."""
+        behaviour = self.phones.get(to, {})
+        call = self._new_call(from_, to, "outbound-api", behaviour.get("script"), status_callback, status_method)
+        call.answer = behaviour.get("answer", "answer")
+        call.callback_events = set(" ".join(events or []).split()) or {"completed"}
+        first = Next(url, method) if url else Next(twiml=twiml)
+        self.tasks.append(lambda: self._ring(call, first))
+        return call
+
+    def _ring(self, call: Call, first: Next) -> None:
+        if any(event[0] == "end" for event in call.events):
+            call.events.clear()
+            call.status = "canceled"
+        elif call.answer != "answer":
+            call.status = call.answer
+        else:
+            for event, status in (("initiated", "queued"), ("ringing", "ringing"), ("answered", "in-progress")):
+                self._progress(call, event, status)
+            self._start(call, first)
+            return
+        call.started_at = call.ended_at = self.clock
+        self.call_ended(call)
+
+    def _progress(self, call: Call, event: str, status: str) -> None:
+        if event not in call.callback_events:
+            return
+        call._callback_seq += 1
+        params = {**self.call_params(call), "CallStatus": status, "CallbackSource": "call-progress-events",
+                  "SequenceNumber": str(call._callback_seq), "Timestamp": self.timestamp()}
+        self.queue_callback("call-status", call.status_callback, call.status_method, params, call.sid)
 
     def dial_outcome(self, number: str) -> tuple[str, int]:
         """How a <Dial><Number> ends: scripted per number, else answered for a short talk."""

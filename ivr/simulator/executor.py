@@ -66,13 +66,15 @@ def parse_twiml(body: bytes | str, where: str) -> ET.Element:
 def run_call(sim, call, first: Next):
     """The whole life of a call: fetch, execute, follow actions until the TwiML ends."""
     status = "completed"
-    call.status = "in-progress"
+    # Twilio's first webhook of an inbound call says "ringing"; everything after, "in-progress".
+    call.status = "ringing" if call.direction == "inbound" else "in-progress"
     call.started_at = sim.clock
     try:
         nxt: Next | None = first
         while nxt is not None:
             try:
                 root, doc_url = sim.fetch_twiml(call, nxt)
+                call.status = "in-progress"
                 nxt = yield from execute(sim, call, root, doc_url)
             except Redirected as redirect:
                 call.transcript.append(Entry("redirect", redirect.next.url or "(new TwiML)", sim.clock))
@@ -86,11 +88,14 @@ def run_call(sim, call, first: Next):
         call.transcript.append(Entry("error", str(exc), sim.clock))
         call.transcript.append(Entry("say", "We are sorry, an application error has occurred. Goodbye.",
                                      sim.clock, {"source": "twilio"}))
-    finally:
+    except GeneratorExit:
+        # The simulation is being thrown away with this call still live: no hang-up happened.
         call.waiting = None
-        call.status = status
-        call.ended_at = sim.clock
-        sim.call_ended(call)
+        raise
+    call.waiting = None
+    call.status = status
+    call.ended_at = sim.clock
+    sim.call_ended(call)
 
 
 def execute(sim, call, root: ET.Element, doc_url: str):
@@ -347,7 +352,7 @@ def v_record(sim, call, el, doc_url):
     params = {"RecordingUrl": rec.url, "RecordingSid": rec.sid, "RecordingDuration": str(rec.duration)}
     if digits:
         params["Digits"] = digits
-    sim.recording_status(call, rec, el)
+    sim.recording_status(call, rec, el, doc_url)
     if hung_up:
         call.transcript.append(Entry("hangup", "caller, mid-recording", sim.clock))
         sim.fetch_twiml(call, Next(action, method, params), ignore_errors=True)  # answer is ignored

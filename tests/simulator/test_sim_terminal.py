@@ -8,7 +8,7 @@ from pathlib import Path
 from pydub import AudioSegment
 
 from ivr.simulator.terminal import call_command, place_call
-from tests.simulator.conftest import xml
+from tests.simulator.twimlapp import xml
 
 
 def test_script_prints_the_transcript_and_hangs_up_at_its_end(tapp, tsim):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from ivr.simulator import SimulatorError
-from tests.simulator.conftest import BASE, NUMBER, SID, xml
+from tests.simulator.twimlapp import BASE, NUMBER, SID, xml
 
 CALLER = "+15550107777"
 
@@ -17,7 +17,7 @@ def test_call_posts_standard_params_signed_like_twilio(tapp, tsim):
     assert form["CallSid"] == call.sid and call.sid.startswith("CA") and len(call.sid) == 34
     assert form["AccountSid"] == SID
     assert (form["From"], form["To"], form["Caller"], form["Called"]) == (CALLER, NUMBER, CALLER, NUMBER)
-    assert (form["Direction"], form["ApiVersion"], form["CallStatus"]) == ("inbound", "2010-04-01", "in-progress")
+    assert (form["Direction"], form["ApiVersion"], form["CallStatus"]) == ("inbound", "2010-04-01", "ringing")
 
 
 def test_say_play_pause_then_document_end_hangs_up_and_reports_status(tapp, tsim, tmp_path):
