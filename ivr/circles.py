@@ -158,6 +158,10 @@ def keep_first_name(call_sid: str, recording_sid: str | None, recording_url: str
     state = call_state(call_sid)
     state.name_recording_sid = (recording_sid or "")[:64] or None
     state.name_recording_url = (recording_url or "")[:500] or None
+    participant = participant_of_call(call_sid)
+    if participant is not None:
+        participant.name_recording_sid = state.name_recording_sid
+        participant.name_recording_url = state.name_recording_url
 
 
 # ---- meetings (sessions) ---------------------------------------------------------------------

@@ -88,10 +88,6 @@ def circle_name_recording():
     form = request.form
     if form.get("RecordingStatus") == "completed" and form.get("CallSid"):
         circles.keep_first_name(form["CallSid"], form.get("RecordingSid"), form.get("RecordingUrl"))
-        participant = circles.participant_of_call(form["CallSid"])
-        if participant is not None:
-            participant.name_recording_sid = form.get("RecordingSid")
-            participant.name_recording_url = form.get("RecordingUrl")
         db.session.commit()
     return ("", 204)
 
