@@ -23,8 +23,9 @@ def input_url(ctx, step_name: str, **ids) -> str:
 
 def gather(ctx, response: VoiceResponse, step_name: str, *, timeout: int | None = None, **ids) -> Gather:
     """A one-key <Gather> posting to the step's input (with ids); append prompts to it."""
+    # finishOnKey="" makes # a key like any other (Twilio's default would swallow it as "done").
     return ctx.voice.gather(response, input_url(ctx, step_name, **ids),
-                            timeout=timeout or ctx.config["GATHER_TIMEOUT"], num_digits=1)
+                            timeout=timeout or ctx.config["GATHER_TIMEOUT"], num_digits=1, finish_on_key="")
 
 
 def digits_gather(ctx, response: VoiceResponse, step_name: str, max_digits: int, **ids) -> Gather:

@@ -84,6 +84,7 @@ def test_newest_story_first_with_title_length_and_key_map_once(twilio, app, libr
         assert [p.text for p in plays] == [BASE + stories.audio_path(story)]
         assert story.plays == 1
     assert [child.tag for child in root] == ["Gather"]  # one story per response
+    assert g.get("numDigits") == "1" and g.get("finishOnKey") == ""  # so "#" reaches us as a key
     # the next story: the key map is not repeated, and the content note comes first
     root = press(twilio, "story_play", "6", f"?s={library['new']}")
     assert action_of(root)[0] == "/voice/step/story_note/input"

@@ -1,0 +1,86 @@
+"""Whole calls through the phone simulator: listen, skip a content-noted story, "this helped me".
+The database is checked after each scenario."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from ivr.extensions import db
+from ivr.models import CallStep, Story
+from tests.ivr.stories_support import NUMBER, add_story, add_topic, returning_caller
+
+
+@pytest.fixture
+def library(app):
+    """Grief: an old plain story, then a newer one with a content note (newest first)."""
+    with app.app_context():
+        grief = add_topic()
+        plain = add_story(grief, "A story about the first winter", seconds=8,
+                          text="The first winter without her was long, but spring came.")
+        noted = add_story(grief, "A story about my mother's garden", seconds=9, note="loss",
+                          text="I planted her tulips and cried, and it felt like she was there.")
+        plain.published_at -= timedelta(hours=1)
+        db.session.commit()
+        ids = {"plain": plain.id, "noted": noted.id}
+    returning_caller(app)
+    return ids
+
+
+def counts(app, story_id):
+    """(plays, helped) of a story."""
+    with app.app_context():
+        story = db.session.get(Story, story_id)
+        return story.plays, story.helped
+
+
+def test_listen_to_a_story_to_the_end(phone, app, library, sim):
+    call = phone(NUMBER)
+    call.press("1")  # stories
+    assert "For grief and loss, press 2." in call.heard()
+    call.press("2")
+    mark = call.mark()
+    call.press("1")  # hear the content-noted story
+    plays = call.entries("play")
+    assert plays and plays[-1].attrs.get("seconds", 0) > 1  # the simulator fetched real audio
+    assert "A story about my mother's garden. Less than a minute." in call.since(mark)
+    call.silence()  # the story ends, nothing pressed: the next one follows
+    assert "the first winter" in call.heard()
+    call.silence()
+    assert "That was the last story in this topic." in call.heard()
+    assert counts(app, library["noted"]) == (1, 0) and counts(app, library["plain"]) == (1, 0)
+    call.hangup()
+    assert call.status == "completed" and not sim.errors
+
+
+def test_skip_a_content_noted_story(phone, app, library):
+    call = phone(NUMBER)
+    call.press("1")
+    call.press("2")
+    assert "it talks about the death of someone close" in call.heard()
+    call.press("6", barge_in=True)  # skip, interrupting the note
+    assert "the first winter" in call.heard()
+    assert counts(app, library["noted"]) == (0, 0)  # never played
+    assert counts(app, library["plain"]) == (1, 0)
+    with app.app_context():
+        assert db.session.execute(select(CallStep).filter_by(step="story_note", outcome="skipped")).first()
+
+
+def test_this_helped_me_interrupts_and_is_anonymous(phone, app, library):
+    call = phone(NUMBER)
+    call.press("1")
+    call.press("2")
+    call.press("1")  # play the noted story
+    call.press("3", barge_in=True)  # "this helped me", during the story
+    assert "Thank you. We will let the person who shared it know" in call.heard()
+    call.press("3")  # again at the same story: still one
+    call.press("5")  # replay
+    assert counts(app, library["noted"]) == (2, 1)
+    call.press("#")
+    call.press("#")  # topics -> main menu
+    assert "To hear stories from other people" in call.heard().split("helped")[-1]
+    with app.app_context():
+        rows = db.session.execute(select(CallStep)).scalars().all()
+        # the steps say a story was played, never which one
+        assert {r.outcome for r in rows if r.step in ("story_play", "story_keys")} == {None}
+        assert {r.outcome for r in rows if r.step == "stories"} == {None, "topic:2"}  # entered; chose topic 2
+
