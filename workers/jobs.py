@@ -18,8 +18,6 @@ log = logging.getLogger(__name__)
 #: Statuses a normal run starts from; anything else was already processed (or decided, or gone).
 START_STATUSES = ("received", "processing")
 DEFAULT_MAX_ATTEMPTS = 4
-#: Below this mean word confidence the words cannot be trusted: a moderator listens first.
-DEFAULT_MIN_CONFIDENCE = 0.55
 
 
 class Transient(RuntimeError):
@@ -110,59 +108,59 @@ def _pipeline(app, share) -> Outcome:
     truncated = share.truncated
     if duration_s > int(config.get("MAX_SHARE_SECONDS", 180)) + 5:
         truncated = True
-    if stats.is_empty:
+    def listen(reason: str, transcript=None) -> Outcome:
+        # A person must listen. No redacted copy is made: only a screened, bleeped copy may ever be
+        # published, and a moderator can bleep one by hand.
         shares.record_processing_result(
             share.id, original_key=original_key, duration_s=duration_s, truncated=truncated,
-            transcript={"text": "", "words": [], "mean_conf": 0.0, "stats": _stats(stats)},
-            tier="needs_listening", priority=_listening_priority(), needs_listening=True,
-            reasons=[f"no speech detected ({stats.speech_ms} ms above the recording's own level)"],
+            transcript=_transcript_data(transcript, stats), tier="needs_listening",
+            priority=_listening_priority(), needs_listening=True, reasons=[reason],
         )
         db.session.commit()
-        return Outcome(share.id, "needs_listening", "no speech")
+        return Outcome(share.id, "needs_listening", reason)
 
+    if stats.is_empty:
+        return listen(f"no speech detected ({stats.speech_ms} ms above the recording's own level)")
     segment = audio.normalise(segment)
     try:
         transcript = _transcribe(config, share.language, segment)
     except NoModelForLanguage as exc:
-        # No redacted copy either: nothing unscreened may ever become publishable.
-        shares.record_processing_result(
-            share.id, original_key=original_key, duration_s=duration_s, truncated=truncated,
-            tier="needs_listening", priority=_listening_priority(), needs_listening=True,
-            transcript={"text": "", "words": [], "mean_conf": 0.0, "stats": _stats(stats)},
-            reasons=[str(exc)],
-        )
-        db.session.commit()
-        return Outcome(share.id, "needs_listening", str(exc))
+        return listen(str(exc))
+    try:
+        screening = _screen(config, transcript, share.language)
+    except NoWordLists as exc:
+        return listen(str(exc), transcript)
+    return finish(share.id, original_key=original_key, segment=segment, stats=stats, transcript=transcript,
+                  screening=screening, duration_s=duration_s, truncated=truncated, started=started)
 
-    screening = _screen(transcript)
+
+def finish(share_id: int, *, original_key: str, segment, stats, transcript, screening, duration_s: int,
+           truncated: bool, started: float | None = None) -> Outcome:
+    """Steps 5-6: store the redacted (and disguised) copies, queue the share by priority, alert on crisis."""
+    from ivr import shares
+    from ivr.extensions import db
+
+    share = shares.get(share_id)
     keys = _redact_and_store(share, segment, spans=screening.personal_spans, disguise=share.disguise)
-    min_conf = float(config.get("SCREEN_MIN_CONFIDENCE", DEFAULT_MIN_CONFIDENCE))
-    listening = list(screening.listening_reasons)
-    if transcript.is_empty:
-        listening.append("speech was heard but no words were recognised")
-    elif transcript.mean_conf < min_conf:
-        listening.append(f"low recognition confidence ({transcript.mean_conf:.2f})")
-    needs_listening = screening.needs_listening or bool(listening)
-    priority = screening.priority
-    tier = screening.tier.label
-    if needs_listening and priority < _listening_priority():
-        # Untrusted words rank at least as "listen to this", never as clean.
-        priority, tier = _listening_priority(), "needs_listening"
-    reasons = [r.describe() for r in screening.reasons] + listening
+    reasons = [r.describe() for r in screening.reasons] + list(screening.listening_reasons)
     if screening.profanity:
-        reasons.append("profanity (note for publishing): " + ", ".join(n.word for n in screening.profanity))
-    shares.record_processing_result(
-        share.id, original_key=original_key, redacted_key=keys.get("redacted"),
+        reasons.append("profanity (a note for publishing): " + ", ".join(n.word for n in screening.profanity))
+    tier = screening.tier.label
+    queued = shares.record_processing_result(
+        share_id, original_key=original_key, redacted_key=keys.get("redacted"),
         disguised_key=keys.get("disguised"), duration_s=duration_s, truncated=truncated,
         transcript=_transcript_data(transcript, stats), screening=screening.to_dict(),
-        tier=tier, priority=priority, reasons=reasons, needs_listening=needs_listening,
+        tier=tier, priority=screening.priority, reasons=reasons, needs_listening=screening.needs_listening,
     )
     db.session.commit()
-    log.info("share %s processed in %.1f s for %.1f s of audio: tier %s, priority %s",
-             share.reference, time.monotonic() - started, stats.duration_s, tier, priority)
+    if queued is None:  # withdrawn or discarded while we worked: its new files are already gone
+        return Outcome(share_id, "gone", "closed while processing")
+    if started is not None:
+        log.info("share %s processed in %.1f s for %.1f s of audio: tier %s, priority %s",
+                 queued.reference, time.monotonic() - started, stats.duration_s, tier, screening.priority)
     if _is_crisis(screening):
-        _alert(share.id)
-    return Outcome(share.id, "needs_listening" if needs_listening else "queued", f"tier {tier}")
+        _alert(share_id)
+    return Outcome(share_id, queued.status, f"tier {tier}")
 
 
 # --- step 1: fetch, store, forget --------------------------------------------------------------
@@ -248,9 +246,19 @@ def _transcribe(config, language: str, segment):
     return transcribe.transcribe(model, segment.raw_data, segment.frame_rate)
 
 
-def _screen(transcript):
+class NoWordLists(LookupError):
+    """No screening word lists for the share's language."""
+
+
+def _screen(config, transcript, language: str):
     from workers import screen
-    return screen.screen(transcript)
+    options = {}
+    if config.get("SCREEN_MIN_CONFIDENCE"):
+        options["min_mean_conf"] = float(config["SCREEN_MIN_CONFIDENCE"])
+    try:
+        return screen.screen(transcript, lang=language, **options)
+    except screen.LexiconError as exc:
+        raise NoWordLists(f"no screening word lists for language {language!r}: a person must listen") from exc
 
 
 def _redact_and_store(share, segment, *, spans, disguise: bool) -> dict[str, str]:
@@ -290,8 +298,8 @@ def _alert(share_id: int) -> None:
 
 
 def _listening_priority() -> int:
-    from workers.screening.types import Tier
-    return Tier.NEEDS_LISTENING.floor
+    from workers.screen import NEEDS_LISTENING_PRIORITY
+    return NEEDS_LISTENING_PRIORITY
 
 
 def _give_up(share_id: int, reason: str) -> Outcome:
@@ -324,6 +332,8 @@ def _stats(stats) -> dict:
 
 
 def _transcript_data(transcript, stats) -> dict:
+    if transcript is None:
+        return {"text": "", "words": [], "mean_conf": 0.0, "stats": _stats(stats)}
     return {
         "text": transcript.text,
         "mean_conf": round(transcript.mean_conf, 3),
