@@ -253,7 +253,9 @@ def circle_fac_unmute_next(ctx, step, response):
     if result.note == "no_hands":
         ctx.voice.speak(response, "circle_no_hands")
     elif result.ok and not result.note:
-        ctx.voice.speak(response, "circle_unmuted_next", waiting=len(circles.hand_queue(session)))
+        waiting = len(circles.hand_queue(session))
+        prompt = {0: "circle_unmuted_next_last", 1: "circle_unmuted_next_one"}.get(waiting, "circle_unmuted_next")
+        ctx.voice.speak(response, prompt, waiting=waiting)
     _report_failures(ctx, response, result)
     return "circle_star_facilitator"
 
