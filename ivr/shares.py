@@ -236,7 +236,7 @@ def receive_from_callback(draft: ShareDraft | None, form) -> Share | None:
         share_status = "discarded"
     share = receive_recording(
         sid, form.get("CallSid") or (call.call_sid if call else None),
-        _recording_url(form.get("RecordingUrl")), duration,
+        None if share_status == "discarded" else _recording_url(form.get("RecordingUrl")), duration,
         call.caller_id if call else None,
         draft.language if draft else "en",
         (draft.consent if draft else None) or "private",
