@@ -22,7 +22,7 @@ from ivr.models.circles import CircleParticipant, CircleSession
 
 log = logging.getLogger(__name__)
 
-MAX_WORKERS = 12  # well under Twilio's per-account REST concurrency limit
+MAX_WORKERS = 16  # bounded: well under Twilio's per-account REST concurrency limit
 ATTEMPTS = 4
 BACKOFF_S = 0.2  # first retry delay; doubles each time
 
