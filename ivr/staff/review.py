@@ -96,6 +96,10 @@ def flags(share) -> list[Flag]:
                             words=words_span))
         else:
             out.append(Flag(label=str(item)))
+    for note in screening.get("profanity") or []:
+        if isinstance(note, dict) and isinstance(note.get("index"), int):
+            out.append(Flag(label=f"profanity: {note.get('word', '')}", category="profanity",
+                            start_s=_num(note.get("start_s")), words=(note["index"], note["index"] + 1)))
     for reason in screening.get("listening_reasons") or []:
         out.append(Flag(label=f"needs listening: {reason}", category="listening"))
     return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_wtf.csrf import CSRFError
 
-from ivr.staff import admin, auth, guard, moderation, stories
+from ivr.staff import admin, auth, circles, guard, moderation, stories
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 bp.before_request(guard.check_request)
@@ -13,6 +13,7 @@ bp.register_blueprint(auth.bp)
 bp.register_blueprint(admin.bp)
 bp.register_blueprint(moderation.bp)
 bp.register_blueprint(stories.bp)
+bp.register_blueprint(circles.bp)
 
 
 @bp.app_errorhandler(CSRFError)

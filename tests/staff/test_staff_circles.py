@@ -1,0 +1,167 @@
+"""Circles for staff: admins create and assign; facilitators see only their own circles and run
+the live console, whose controls reach the (simulated) Twilio conference through ivr.telephony."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select
+
+from ivr.extensions import db
+from ivr.simulator import Input
+from ivr.models.circles import Circle, CircleFacilitator
+from ivr.models.staff import AuditEntry
+from tests.staff.circles_support import (conference_name, facilitator_joins, open_circle, participant_joins,
+                                         roster, simulator, twilio_muted)
+
+CALLER = "+15550101111"
+
+
+@pytest.fixture
+def sim(app):
+    """The simulated Twilio for this test's app."""
+    simulated = simulator(app)
+    yield simulated
+    simulated.close()
+
+
+def _audit(app, action):
+    with app.app_context():
+        return db.session.execute(select(AuditEntry).filter_by(action=action)).scalars().all()
+
+
+def test_admin_creates_a_circle_with_schedule_and_cap(app, staff):
+    admin = staff("admin")
+    response = admin.post("/staff/circles/", {"number": "7", "name": "Evening circle", "topic": "loss",
+                                              "language": "en", "days": ["1", "3"], "start_time": "19:30",
+                                              "timezone": "Europe/London", "duration_min": "90", "cap": "10"})
+    assert response.status_code == 302
+    with app.app_context():
+        circle = db.session.execute(select(Circle)).scalar_one()
+        assert (circle.number, circle.days, circle.start_time.strftime("%H:%M"), circle.cap, circle.timezone) == \
+            (7, "1,3", "19:30", 10, "Europe/London")
+    assert "Evening circle" in admin.get("/staff/circles/").get_data(as_text=True)
+    assert _audit(app, "circle.create")
+
+
+def test_bad_cap_or_schedule_is_refused(app, staff):
+    admin = staff("admin")
+    bad = {"number": "7", "name": "X", "days": ["1"], "start_time": "19:00", "cap": "400"}
+    assert admin.post("/staff/circles/", bad).status_code == 422
+    assert admin.post("/staff/circles/", {**bad, "cap": "10", "days": []}).status_code == 422
+    with app.app_context():
+        assert db.session.execute(select(Circle)).first() is None
+
+
+def test_admin_assigns_a_facilitator_who_then_sees_only_their_circle(app, staff):
+    admin, mine, other = staff("admin"), staff("facilitator"), staff("facilitator", "other@peerline.test")
+    circle_id = open_circle(app)  # facilitated by nobody on staff yet
+    second = open_circle(app, number=4, name="Another")
+    response = admin.post(f"/staff/circles/{circle_id}/facilitators", {"staff_id": mine.id, "pin": "1357"})
+    assert response.status_code == 302
+    with app.app_context():
+        assigned = db.session.execute(select(CircleFacilitator).filter_by(staff_user_id=mine.id)).scalar_one()
+        assert assigned.circle_id == circle_id and assigned.pin_hash.startswith("$argon2")
+    listing = mine.get("/staff/circles/").get_data(as_text=True)
+    assert "Grief and loss" in listing and "Another" not in listing
+    assert mine.get(f"/staff/circles/{circle_id}/console").status_code == 200
+    for path in (f"/staff/circles/{second}", f"/staff/circles/{second}/console", f"/staff/circles/{second}/roster"):
+        assert mine.get(path).status_code == 404
+        assert other.get(path.replace(str(second), str(circle_id))).status_code == 404
+    assert mine.post(f"/staff/circles/{second}/console/end").status_code == 404
+    assert "Nobody" not in other.get("/staff/circles/").get_data(as_text=True)
+    assert "not facilitating any circle" in other.get("/staff/circles/").get_data(as_text=True)
+    # A short PIN is refused.
+    assert admin.post(f"/staff/circles/{second}/facilitators", {"staff_id": other.id, "pin": "12"}).status_code == 422
+
+
+def test_moderators_have_no_circle_pages(app, staff):
+    circle_id = open_circle(app)
+    mod = staff("moderator")
+    assert mod.get("/staff/circles/").status_code == 403
+    assert mod.get(f"/staff/circles/{circle_id}/console").status_code == 403
+
+
+def test_roster_is_live_with_opaque_labels_and_no_numbers(app, staff, sim):
+    fac = staff("facilitator")
+    circle_id = open_circle(app, fac.id)
+    empty = json.loads(fac.get(f"/staff/circles/{circle_id}/roster").data)
+    assert empty["session"] is None and empty["participants"] == []
+    facilitator_joins(sim)
+    caller = participant_joins(sim, CALLER)
+    state = fac.get(f"/staff/circles/{circle_id}/roster").get_json()
+    assert state["session"]["status"] == "live" and state["present"] == 2
+    people = state["participants"]
+    assert [p["role"] for p in people] == ["facilitator", "participant"]
+    assert people[1]["muted"] is True and people[1]["label"].startswith("p-")
+    text = json.dumps(state)
+    assert "5550101111" not in text and caller.sid not in text
+
+
+def test_console_mutes_and_unmutes_a_participant_through_telephony(app, staff, sim):
+    fac = staff("facilitator")
+    circle_id = open_circle(app, fac.id)
+    facilitator_joins(sim)
+    caller = participant_joins(sim, CALLER)
+    assert twilio_muted(sim, app, caller.sid) is True
+    participant = roster(app)[1]
+    response = fac.post(f"/staff/circles/{circle_id}/participants/{participant.id}/unmute",
+                        headers={"Accept": "application/json"})
+    assert response.status_code == 200 and response.get_json()["ok"] is True
+    assert twilio_muted(sim, app, caller.sid) is False
+    assert roster(app)[1].muted is False
+    fac.post(f"/staff/circles/{circle_id}/participants/{participant.id}/mute")
+    assert twilio_muted(sim, app, caller.sid) is True
+    assert roster(app)[1].muted is True
+    entries = _audit(app, "console.unmute") + _audit(app, "console.mute")
+    assert [e.detail for e in entries] == [f"participant={participant.id}"] * 2
+
+
+def test_hand_queue_unmute_next_lock_remove_and_end(app, staff, sim):
+    fac = staff("facilitator")
+    circle_id = open_circle(app, fac.id)
+    facilitator_joins(sim)
+    first = participant_joins(sim, CALLER)
+    second = participant_joins(sim, "+15550102222")
+    # The second caller raises a hand from the star menu.
+    sim.feed(second, Input("digits", "*"))
+    sim.feed(second, Input("digits", "1"))
+    state = fac.get(f"/staff/circles/{circle_id}/roster").get_json()
+    raised = [p for p in state["participants"] if p["hand"]]
+    assert len(raised) == 1
+    page = fac.get(f"/staff/circles/{circle_id}/console").get_data(as_text=True)
+    assert "hand #1" in page
+    fac.post(f"/staff/circles/{circle_id}/console/unmute_next")
+    assert twilio_muted(sim, app, second.sid) is False and twilio_muted(sim, app, first.sid) is True
+    fac.post(f"/staff/circles/{circle_id}/console/lock")
+    assert fac.get(f"/staff/circles/{circle_id}/roster").get_json()["locked"] is True
+    late = participant_joins(sim, "+15550103333")
+    assert late.sid not in sim.rooms.named(conference_name(app)).participants
+    target = roster(app)[1]
+    fac.post(f"/staff/circles/{circle_id}/participants/{target.id}/remove")
+    assert first.sid not in sim.rooms.named(conference_name(app)).participants
+    fac.post(f"/staff/circles/{circle_id}/console/end")
+    assert fac.get(f"/staff/circles/{circle_id}/roster").get_json()["session"] is None
+    actions = [e.action for e in _audit(app, "console.unmute_next") + _audit(app, "console.lock")
+               + _audit(app, "console.remove") + _audit(app, "console.end")]
+    assert actions == ["console.unmute_next", "console.lock", "console.remove", "console.end"]
+
+
+def test_console_controls_need_a_csrf_token(app, staff, sim):
+    fac = staff("facilitator")
+    circle_id = open_circle(app, fac.id)
+    facilitator_joins(sim)
+    caller = participant_joins(sim, CALLER)
+    participant = roster(app)[1]
+    response = fac.client.post(f"/staff/circles/{circle_id}/participants/{participant.id}/unmute")
+    assert response.status_code == 400
+    assert twilio_muted(sim, app, caller.sid) is True
+
+
+def test_console_before_the_meeting_says_so(app, staff):
+    fac = staff("facilitator")
+    circle_id = open_circle(app, fac.id)
+    page = fac.get(f"/staff/circles/{circle_id}/console").get_data(as_text=True)
+    assert "Not meeting now." in page
+    response = fac.post(f"/staff/circles/{circle_id}/console/mute_all")
+    assert response.status_code == 302
