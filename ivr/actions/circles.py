@@ -448,5 +448,7 @@ def _say_count(ctx, response, count: int) -> None:
 
 def _report_failures(ctx, response, result) -> None:
     """Tell the facilitator when a control did not work for some people."""
-    if result.failed:
+    if len(result.failed) == 1:
+        ctx.voice.speak(response, "circle_control_failed_one")
+    elif result.failed:
         ctx.voice.speak(response, "circle_control_failed", count=len(result.failed))
