@@ -134,7 +134,12 @@ def _call(what: str, fn):
     except (requests.Timeout, requests.ConnectionError) as exc:
         raise TelephonyError(f"{what}: {type(exc).__name__}", True) from exc
     except TwilioException as exc:
-        raise TelephonyError(f"{what}: {exc}", False) from exc
+        # List pages fail as TwilioException("Unable to fetch page", response), not as a RestException.
+        response = exc.args[1] if len(exc.args) > 1 else None
+        status = getattr(response, "status_code", None)
+        if status is not None:
+            raise TelephonyError(f"{what}: HTTP {status}", status == 429 or status >= 500) from exc
+        raise TelephonyError(f"{what}: {exc.args[0] if exc.args else exc}", False) from exc
 
 
 # -- conferences -------------------------------------------------------------------------------

@@ -178,6 +178,18 @@ def test_rest_failures_are_classified(app, rsim, status, transient):
     assert [m["body"] for m in rsim.outbox] == ["y"]
 
 
+def test_list_failures_are_classified_too(app, rsim):
+    room, _ = _room(rsim)
+    rsim.faults.rest_fail_next = 1
+    with app.app_context():
+        with pytest.raises(TelephonyError) as err:
+            telephony.list_participants(room.sid)
+        assert err.value.transient and "HTTP 500" in str(err.value)
+        with pytest.raises(TelephonyError) as missing:
+            telephony.list_participants("CF" + "0" * 32)
+        assert not missing.value.transient
+
+
 def test_slow_rest_call_times_out_as_transient(app, rsim):
     app.config["TWILIO_TIMEOUT"] = 0.05
     rsim.faults.rest_latency_ms = 150
