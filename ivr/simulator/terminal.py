@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Callable
 
 import click
+from flask.cli import with_appcontext
 
 from ivr.simulator.call import Entry, Input, parse_script_item
 from ivr.simulator.core import Simulator, SimulatorError
@@ -89,6 +90,7 @@ def _report_errors(sim, echo) -> None:
 @click.option("--url", default=None, help="Call a running server over HTTP at this base URL instead of in-process.")
 @click.option("--speak", "speak_path", default=None, type=click.Path(dir_okay=False),
               help="Also render what the caller heard to this WAV with espeak-ng.")
+@with_appcontext
 def call_command(script, from_, to, url, speak_path):
     """Place a simulated phone call to Peerline: interactive, or --script to print the transcript."""
     from flask import current_app
