@@ -104,7 +104,9 @@ def parse_wav_header(data: bytes) -> WavHeader:
                 raise AudioError(f"implausible WAV sample rate {rate} Hz")
             if byte_rate <= 0:
                 raise AudioError("corrupt WAV: zero byte rate")
-            present = min(size, len(data) - body)
+            available = len(data) - body
+            # Streaming writers leave the size at 0 or 0xFFFFFFFF; judge such files by their bytes.
+            present = available if size in (0, 0xFFFFFFFF) else min(size, available)
             if present <= 0:
                 raise AudioError("WAV holds no audio samples")
             return WavHeader(tag, channels, rate, byte_rate, bits, present)

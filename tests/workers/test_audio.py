@@ -150,10 +150,12 @@ def test_hours_long_wav_is_rejected_from_its_header_without_decoding():
     assert time.perf_counter() - started < 1.0  # decoding two hours would take far longer
 
 
-def test_header_that_overstates_its_data_is_judged_by_the_data_present(tone_mulaw):
+@pytest.mark.parametrize("declared", [0, 0xFFFFFFFF, 0xFFFFFFF0], ids=["streaming-zero", "streaming-max", "overstated"])
+def test_data_size_that_is_unknown_or_overstated_is_judged_by_the_bytes_present(tone_mulaw, declared):
     lying = bytearray(tone_mulaw)
     data_at = lying.index(b"data")
-    lying[data_at + 4: data_at + 8] = struct.pack("<I", 0xFFFFFFF0)  # streaming writers do this
+    lying[data_at + 4: data_at + 8] = struct.pack("<I", declared)
+    assert audio.parse_wav_header(bytes(lying)).duration_s == pytest.approx(2.0, abs=0.01)
     assert audio.decode(bytes(lying)).duration_seconds == pytest.approx(2.0, abs=0.01)
 
 

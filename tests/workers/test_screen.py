@@ -41,6 +41,9 @@ TABLE = [
     ("wish-dead-pattern-negation", "i don't want to live anymore", ELEVATED, "risk/wish_dead", ()),
     ("burden", "everyone would be better off without me", ELEVATED, "risk/burden", ()),
     ("burden-2", "i feel like such a burden to my family", ELEVATED, "risk/burden", ()),
+    ("burden-3", "everyone would be happier if i wasn't here", ELEVATED, "risk/burden", ()),
+    ("wish-never-wake", "i just want to go to sleep and never wake up", ELEVATED, "risk/wish_dead", ()),
+    ("wish-hope", "i hope i die in my sleep", ELEVATED, "risk/wish_dead", ()),
     ("thoughts", "i keep thinking about killing myself", HIGH, "risk/thoughts", ()),
     ("thoughts-cant-stop", "i can't stop thinking about suicide", HIGH, "risk/thoughts", ()),
     ("self-harm", "i started cutting myself again", HIGH, "risk/self_harm", ()),
@@ -60,6 +63,7 @@ TABLE = [
     ("negated-never", "i would never want to die", ELEVATED, "risk/wish_dead", ("negated",)),
     ("past-used-to", "i used to want to die years ago", ELEVATED, "risk/wish_dead", ("in the past",)),
     ("past-attempt", "i tried to kill myself when i was a teenager", HIGH, "risk/attempt", ("in the past",)),
+    ("past-auxiliary", "i was suicidal for a while", ELEVATED, "risk/thoughts", ("in the past",)),
     ("third-person", "my friend wanted to die", ELEVATED, "risk/wish_dead", ("about someone else",)),
     ("third-person-reflexive", "he keeps saying he'll kill himself", ELEVATED, "risk/thoughts", ("about someone else",)),
     ("new-clause-not-negated", "i'm not okay i want to die", ELEVATED, "risk/wish_dead", ()),
@@ -91,7 +95,10 @@ TABLE = [
     ("clean-near-words", "the bride walked along the beach", Tier.CLEAN, None, ()),
     ("clean-year", "i was twenty two in nineteen ninety nine", Tier.CLEAN, None, ()),
     ("clean-at-dot-com", "we met at the dot com party", Tier.CLEAN, None, ()),
-    ("clean-two-tablets", "i took two tablets for my headache", ELEVATED, "risk/preparation", ("no other risk language",)),
+    ("clean-recovery", "the group helped me take my life back", Tier.CLEAN, None, ()),
+    ("meds-alone", "i took my meds this morning", ELEVATED, "risk/preparation", ("no other risk language",)),
+    ("two-tablets-alone", "i took two tablets for my headache", ELEVATED, "risk/preparation", ("no other risk language",)),
+    ("tablets-with-context", "i wish i was dead and i've got tablets saved up", CRISIS, "risk/preparation", ()),
 ]
 
 
@@ -124,6 +131,12 @@ def test_negation_past_and_third_person_lower_but_never_suppress(lowered, plain)
     assert low.priority < high.priority
     assert any(r.category == "risk" for r in low.reasons)
     assert low.tier >= Tier.ELEVATED
+
+
+def test_means_and_preparation_words_alone_sit_at_the_risk_floor():
+    for text in ("i walked over the bridge", "i took my meds this morning", "i've bought a rope"):
+        assert screen(text).priority == load_lexicon().risk_settings.floor
+    assert screen("i want to die and i've bought a rope").tier == CRISIS
 
 
 def test_a_crisis_is_never_outranked_by_other_findings():
@@ -257,9 +270,14 @@ def test_pattern_syntax():
     assert _find("{n}+ pills", "twenty five pills", {"n": frozenset({"twenty", "five"})}) == ["twenty five pills"]
     assert _find("overdose", "took an over dose") == ["over dose"]
     assert _find("=bridge", "the bride") == [] and _find("bridge", "the bride") == ["bride"]
+    assert _find("take my life !back|forward", "take my life back") == []
+    assert _find("take my life !back|forward", "take my life") == ["take my life"]
+    assert _find("take my life !back|forward", "take my life tonight") == ["take my life"]
 
 
-@pytest.mark.parametrize("bad", ["(unclosed", "* leading gap", "trailing gap *", "{missing} class", "a | | b"])
+@pytest.mark.parametrize(
+    "bad", ["(unclosed", "* leading gap", "trailing gap *", "{missing} class", "a | | b", "!not first", "(a !b)"]
+)
 def test_bad_patterns_are_refused(bad):
     with pytest.raises(PatternError):
         compile_pattern(bad, {})

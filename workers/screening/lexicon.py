@@ -34,6 +34,7 @@ class RiskSettings:
     negation_penalty: int
     past_patterns: tuple[Pattern, ...]
     past_verbs: frozenset[str]
+    past_auxiliaries: frozenset[str]
     past_applies_below: int
     past_window: int
     past_penalty: int
@@ -139,6 +140,7 @@ def _compile(data: Mapping[str, Any]) -> Lexicon:
         negation_penalty=int(m["negation_penalty"]),
         past_patterns=patterns(m["past_patterns"]),
         past_verbs=_keys(m["past_verbs"]),
+        past_auxiliaries=_keys(m["past_auxiliaries"]),
         past_applies_below=int(m["past_applies_below"]),
         past_window=int(m["past_window"]),
         past_penalty=int(m["past_penalty"]),

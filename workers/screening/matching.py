@@ -96,6 +96,10 @@ class Matcher:
             yield from self._sequence(items, k + 1, end, positions + used, closeness * score)
 
     def _item(self, item: Item, i: int) -> Iterator[tuple[int, tuple[int, ...], float]]:
+        if item.negative:
+            if next(self._node(item.node, i), None) is None:
+                yield i, (), 1.0
+            return
         if item.repeat:
             yield from self._repeat(item.node, i, 1)
             return

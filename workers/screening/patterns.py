@@ -8,6 +8,7 @@ Pattern syntax (used by the word lists)::
     (x y|z)     alternative phrases ("|" inside a group always separates whole phrases)
     *  *N       skip up to 3 (or N) tokens
     item?       optional                        item+    one or more (up to 4)
+    !a|b        not followed by any of these ("take my life !back": not "take my life back")
 
 Every literal may also match two adjacent tokens run together ("over dose" -> overdose).
 """
@@ -53,6 +54,7 @@ class Item:
     node: Union[Lit, Gap, Group]
     optional: bool = False
     repeat: bool = False
+    negative: bool = False  # a zero-width "not followed by"
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ class Pattern:
 
 def _nullable(items: tuple[Item, ...]) -> bool:
     return all(
-        item.optional or isinstance(item.node, Gap)
+        item.optional or item.negative or isinstance(item.node, Gap)
         or (isinstance(item.node, Group) and any(_nullable(o) for o in item.node.options))
         for item in items
     )
@@ -84,6 +86,8 @@ def _first_words(items: tuple[Item, ...]) -> frozenset[str] | None:
         node = item.node
         if isinstance(node, Gap):
             return None
+        if item.negative:
+            continue
         if isinstance(node, Lit):
             found |= node.words
         else:
@@ -106,7 +110,7 @@ def _collect(items: tuple[Item, ...], found: set[str]) -> None:
                 _collect(option, found)
 
 
-_PATTERN_TOKEN = re.compile(r"\s*(\(|\)|\||\?|\+|\*\d*|\{[a-z_]+\}|[^\s()|?+*{}]+)")
+_PATTERN_TOKEN = re.compile(r"\s*(\(|\)|\||\?|\+|!|\*\d*|\{[a-z_]+\}|[^\s()|?+*{}!]+)")
 
 
 class PatternError(ValueError):
@@ -122,7 +126,7 @@ def compile_pattern(source: str, classes: Mapping[str, frozenset[str]], exact: s
     items = parser.sequence()
     if parser.pos != len(parts):
         raise PatternError(f"unbalanced pattern {source!r}")
-    if not items or isinstance(items[0].node, Gap) or isinstance(items[-1].node, Gap):
+    if not items or isinstance(items[0].node, Gap) or isinstance(items[-1].node, Gap) or items[0].negative:
         raise PatternError(f"pattern must start and end with words: {source!r}")
     return Pattern(source, tuple(items), _first_words(tuple(items)))
 
@@ -148,6 +152,14 @@ class _Parser:
     def item(self, depth: int) -> Item:
         part = self.take()
         node: Union[Lit, Gap, Group]
+        if part == "!":
+            if depth or self.peek() in (None, "(", ")", "|", "?", "+", "!"):
+                raise PatternError(f"'!' takes words, outside groups, in {self.source!r}")
+            words = set(self.words(self.take()))
+            while self.peek() == "|":
+                self.take()
+                words |= self.words(self.take())
+            return Item(Lit(frozenset(words)), negative=True)
         if part == "(":
             options = [tuple(self.sequence(depth + 1))]
             while self.peek() == "|":
@@ -159,7 +171,7 @@ class _Parser:
             node = Group(tuple(options))
         elif part.startswith("*"):
             node = Gap(int(part[1:] or DEFAULT_GAP))
-        elif part in ("?", "+", "|"):
+        elif part in ("?", "+", "|", "!"):
             raise PatternError(f"unexpected {part!r} in {self.source!r}")
         else:
             words = set(self.words(part))
@@ -183,7 +195,7 @@ class _Parser:
             if name not in self.classes:
                 raise PatternError(f"unknown class {{{name}}} in {self.source!r}")
             return self.classes[name]
-        if part in ("(", ")", "|", "?", "+") or part.startswith("*"):
+        if part in ("(", ")", "|", "?", "+", "!") or part.startswith("*"):
             raise PatternError(f"expected a word, got {part!r} in {self.source!r}")
         key = key_of(part.removeprefix(EXACT))
         if part.startswith(EXACT):

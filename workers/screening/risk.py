@@ -64,12 +64,14 @@ def _reason(
     if _about_someone_else(match, matcher, s):
         priority -= s.third_person_penalty
         modifiers.append("about someone else")
-    if rule.score >= s.imminent_applies_from and near(imminent, match, s.imminent_window):
-        priority += s.imminent_bonus
-        modifiers.append("soon (imminent)")
-    if rule.needs_context and not has_context:
+    isolated = rule.needs_context and not has_context
+    if isolated:
         priority -= s.isolated_penalty
         modifiers.append("no other risk language")
+    # "Tonight" makes a plain first-person hit more urgent; it can't rescue an uncertain one.
+    if not modifiers and rule.score >= s.imminent_applies_from and near(imminent, match, s.imminent_window):
+        priority += s.imminent_bonus
+        modifiers.append("soon (imminent)")
     sure, lowest_conf = certainty(matcher, match)
     penalty = round(s.confidence_penalty * (1 - sure))
     if penalty:
@@ -90,7 +92,8 @@ def _is_past(rule: Rule, match: Match, matcher: Matcher, s: RiskSettings, past: 
     if rule.score >= s.past_applies_below:
         return False
     named = {matcher.keys[p] for p in match.literal_positions}
-    return bool((named | set(words_before(matcher, match.first, 3))) & s.past_verbs)
+    before = set(words_before(matcher, match.first, 3))
+    return bool((named | before) & s.past_verbs or before & s.past_auxiliaries)
 
 
 def _about_someone_else(match: Match, matcher: Matcher, s: RiskSettings) -> bool:
