@@ -36,6 +36,8 @@ def flows_show(lang: str):
 def register_commands(app: Flask) -> None:
     """Attach Peerline's commands to the app's CLI (so `peerline X` and test runners see them)."""
     app.cli.add_command(flows)
+    from ivr.circles_cli import circles_command
+    app.cli.add_command(circles_command)
     from ivr.demo_seed import seed_command
     app.cli.add_command(seed_command)
     from ivr.cli_workers import screen_command, sweep_command

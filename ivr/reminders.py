@@ -15,7 +15,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ivr import callers, jobs, schedule
 from ivr.extensions import db
@@ -99,9 +99,24 @@ def due(now: datetime | None = None) -> list[CircleReminder]:
     return [r for r in rows if _aware(r.meeting_at) > now]
 
 
+def claim(reminder_id: int) -> bool:
+    """Atomically take a pending reminder for sending (so two workers never send it twice)."""
+    result = db.session.execute(
+        update(CircleReminder).where(CircleReminder.id == reminder_id, CircleReminder.status == "pending")
+        .values(status="sending")
+    )
+    return result.rowcount == 1
+
+
+def release(reminder: CircleReminder) -> None:
+    """Put a claimed reminder back to pending (a transient failure; it will be tried again)."""
+    if reminder.status == "sending":
+        reminder.status = "pending"
+
+
 def number_for(reminder: CircleReminder) -> str | None:
     """The number to reach for a pending reminder (decrypted in memory only)."""
-    if reminder.status != "pending" or not reminder.number_encrypted:
+    if reminder.status not in ("pending", "sending") or not reminder.number_encrypted:
         return None
     return decrypt_number(reminder.number_encrypted)
 
