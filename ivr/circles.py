@@ -63,6 +63,27 @@ def create_circle(*, number: int, name: str, days: str, start_time: str, timezon
     return circle
 
 
+def update_circle(circle: Circle, *, name: str, days: str, start_time: str, timezone_name: str, topic: str = "",
+                  duration_min: int = 60, cap: int = 12) -> Circle:
+    """Change a circle's name, weekly schedule and cap (staff pages); validates like create_circle."""
+    if not 2 <= cap <= TWILIO_MAX_PARTICIPANTS:
+        raise CircleError(f"cap must be between 2 and {TWILIO_MAX_PARTICIPANTS}")
+    if duration_min < 5:
+        raise CircleError("a circle lasts at least 5 minutes")
+    if not name.strip():
+        raise CircleError("a circle needs a name")
+    try:
+        schedule.zone(timezone_name)
+        parsed_days, parsed_time = schedule.parse_days(days), schedule.parse_time(start_time)
+    except schedule.ScheduleError as exc:
+        raise CircleError(str(exc)) from exc
+    circle.name, circle.topic, circle.timezone = name.strip(), topic, timezone_name
+    circle.days, circle.start_time = parsed_days, parsed_time
+    circle.duration_min, circle.cap = duration_min, cap
+    db.session.flush()
+    return circle
+
+
 def add_facilitator(circle: Circle, label: str, pin: str, staff_user_id: int | None = None) -> CircleFacilitator:
     """Assign a facilitator to a circle with a keypad PIN (stored only as an argon2 hash)."""
     low, high = PIN_DIGITS

@@ -90,7 +90,7 @@ def detail(circle_id: int):
                                        .order_by(CircleFacilitator.id)).scalars())
     return render_template("staff/circle.html", circle=circle, assigned=assigned, weekdays=WEEKDAYS,
                            candidates=accounts.facilitators() if current_user.role == "admin" else [],
-                           session=circles.current_session(circle), can_edit=hasattr(circles, "update_circle"))
+                           session=circles.current_session(circle))
 
 
 @bp.post("/<int:circle_id>")
@@ -104,12 +104,8 @@ def update(circle_id: int):
                "timezone_name": form.get("timezone") or circle.timezone,
                "duration_min": _int(form.get("duration_min"), circle.duration_min),
                "cap": _int(form.get("cap"), circle.cap)}
-    update_circle = getattr(circles, "update_circle", None)
-    if update_circle is None:  # ivr.circles does not offer editing yet
-        flash("Editing a circle is not available yet.", "error")
-        return redirect(url_for(".detail", circle_id=circle.id)), 409
     try:
-        update_circle(circle, **changes)
+        circles.update_circle(circle, **changes)
     except circles.CircleError as exc:
         db.session.rollback()
         flash(str(exc), "error")

@@ -165,3 +165,25 @@ def test_console_before_the_meeting_says_so(app, staff):
     assert "Not meeting now." in page
     response = fac.post(f"/staff/circles/{circle_id}/console/mute_all")
     assert response.status_code == 302
+
+
+def test_admin_edits_schedule_and_cap(app, staff):
+    admin = staff("admin")
+    circle_id = open_circle(app)
+    page = admin.get(f"/staff/circles/{circle_id}").get_data(as_text=True)
+    assert 'name="cap"' in page and "not available yet" not in page
+    response = admin.post(f"/staff/circles/{circle_id}", {"name": "Grief and loss", "days": ["0", "4"],
+                                                          "start_time": "18:15", "timezone": "America/New_York",
+                                                          "duration_min": "75", "cap": "8"})
+    assert response.status_code == 302
+    with app.app_context():
+        circle = db.session.get(Circle, circle_id)
+        assert (circle.days, circle.start_time.strftime("%H:%M"), circle.timezone, circle.duration_min, circle.cap) == \
+            ("0,4", "18:15", "America/New_York", 75, 8)
+    assert admin.post(f"/staff/circles/{circle_id}", {"name": "G", "days": ["0"], "start_time": "18:15",
+                                                      "cap": "1"}).status_code == 422
+    with app.app_context():
+        assert db.session.get(Circle, circle_id).cap == 8
+    assert [e.detail for e in _audit(app, "circle.update")] == ["cap=8"]
+    fac = staff("facilitator")
+    assert fac.post(f"/staff/circles/{circle_id}", {"cap": "20"}).status_code == 403
