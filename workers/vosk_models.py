@@ -7,6 +7,7 @@ fills before rq forks, so every work horse shares the models' pages instead of r
 from __future__ import annotations
 
 import logging
+import pkgutil
 import threading
 from typing import Mapping
 
@@ -26,9 +27,16 @@ def model_path(config: Mapping, language: str) -> str | None:
         return None
 
 
+def installed_packages() -> set[str]:
+    """Languages of the installed ``vosk_model_<lang>`` packages (found without importing them)."""
+    prefix = "vosk_model_"
+    return {m.name[len(prefix):] for m in pkgutil.iter_modules() if m.name.startswith(prefix)}
+
+
 def languages(config: Mapping) -> list[str]:
-    """Languages with a model, among the configured ``VOSK_MODEL_*`` ones and the default language."""
+    """Languages with a model: configured ``VOSK_MODEL_*`` ones, installed packages, the default language."""
     wanted = {key[len("VOSK_MODEL_"):].lower() for key in config if key.startswith("VOSK_MODEL_")}
+    wanted |= installed_packages()
     wanted.add(config.get("DEFAULT_LANGUAGE") or "en")
     return sorted(lang for lang in wanted if model_path(config, lang) is not None)
 

@@ -97,6 +97,17 @@ def make_share(*, language: str = "ko", audio: bytes | None = None, disguise: bo
     return share_id
 
 
+def add_twilio_recording(sim, wav: bytes, duration: int = 12) -> str:
+    """Put a recording in the simulator's store, as a <Record> on a call would have; its sid."""
+    from ivr.simulator.recordings import Recording
+    sid = sim.new_sid("RE")
+    sim.recordings.by_sid[sid] = Recording(
+        sid=sid, call_sid=sim.new_sid("CA"), account_sid=sim.account_sid,
+        url=f"{sim.api_base}/2010-04-01/Accounts/{sim.account_sid}/Recordings/{sid}",
+        wav=wav, duration=duration, created_at=sim.clock)
+    return sid
+
+
 def worker_env(app, **extra) -> dict:
     """Environment for a `python -m workers` subprocess that sees this test app's DB, Redis and storage."""
     config = app.config

@@ -13,10 +13,9 @@ from pydub import AudioSegment
 from ivr import shares
 from ivr.extensions import db
 from ivr.models import OncallAlert, Share
-from ivr.simulator.recordings import Recording
 from ivr.storage import storage
 from tests.workers.pipeline_support import (
-    korean_wav, make_share, silence_wav, to_mp3, to_twilio_wav,
+    add_twilio_recording, korean_wav, make_share, silence_wav, to_mp3, to_twilio_wav,
 )
 from workers import audio, jobs
 from workers.screen import screen
@@ -42,16 +41,6 @@ def app_config():
 def _share(share_id: int) -> Share:
     db.session.expire_all()
     return db.session.get(Share, share_id)
-
-
-def add_twilio_recording(sim, wav: bytes) -> str:
-    """Put a recording in the simulator's store, as a <Record> on a call would have."""
-    sid = sim.new_sid("RE")
-    sim.recordings.by_sid[sid] = Recording(
-        sid=sid, call_sid=sim.new_sid("CA"), account_sid=sim.account_sid,
-        url=f"{sim.api_base}/2010-04-01/Accounts/{sim.account_sid}/Recordings/{sid}",
-        wav=wav, duration=12, created_at=sim.clock)
-    return sid
 
 
 def assert_timed_words(share: Share, duration_s: float) -> None:
