@@ -206,6 +206,8 @@ def test_accepts_vosk_result_dicts_and_typed_text_with_punctuation():
         for i, w in enumerate("i have a plan to end my life".split())
     ]
     assert screen(vosk_words).tier == CRISIS
+    assert screen({"result": vosk_words, "text": "..."}).tier == CRISIS  # a whole Vosk result
+    assert screen(["i", "want", "to", "die"]).tier == ELEVATED
     typed = screen("Honestly? I’m going to kill myself. Call me: 07700 900123, or john.smith@gmail.com!")
     assert {"risk/intent", "personal/phone", "personal/email"} <= kinds(typed)
     assert screen("I've started to self-harm again.").tier == HIGH

@@ -27,6 +27,8 @@ def tokenise(source: Any) -> list[Token]:
             (word, 1.0, None, None) for word in source.split()
         )
     else:
+        if isinstance(source, Mapping):  # a whole Vosk result: {"result": [...], "text": ...}
+            source = source.get("result", ())
         items = (_word_fields(word) for word in getattr(source, "words", source))
     tokens: list[Token] = []
     for index, (raw, conf, start, end) in enumerate(items):
@@ -41,6 +43,8 @@ def tokenise(source: Any) -> list[Token]:
 
 
 def _word_fields(word: Any) -> tuple[str, float, float | None, float | None]:
+    if isinstance(word, str):
+        return word, 1.0, None, None
     if isinstance(word, Mapping):
         text = word.get("word", word.get("text", ""))
         return str(text), float(word.get("conf", 1.0)), word.get("start"), word.get("end")
