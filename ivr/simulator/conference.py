@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ivr.simulator.call import Entry, Wait
-from ivr.simulator.executor import DEFAULT_HOLD_MUSIC, AppError, _bool, _int, parse_twiml, wait
+from ivr.simulator.executor import DEFAULT_HOLD_MUSIC, AppError, Redirected, _bool, _int, parse_twiml, wait
 
 #: statusCallbackEvent words -> the StatusCallbackEvent values they subscribe to.
 EVENT_WORDS = {
@@ -19,6 +19,14 @@ EVENT_WORDS = {
     "announcement": {"announcement-end", "announcement-fail"},
 }
 SOUND_VERBS = {"Say", "Play", "Pause"}
+#: Why a leg left -> ReasonParticipantLeft (Twilio's participant-leave field, added in 2023).
+LEAVE_REASONS = {
+    "participant-hangup": "participant_hung_up",
+    "participant-removed-via-api": "participant_kicked",
+    "hangup-on-star": "participant_updated_via_twiml",
+    "redirected": "participant_updated_via_api",
+    "conference-ended": "conference_ended",
+}
 
 
 @dataclass
@@ -109,13 +117,15 @@ class Room:
         call.transcript.append(Entry("conference", f"left {self.name} ({reason})", self.sim.clock))
         if participant.beep in {"true", "onExit"}:
             self.hear("participant left")
-        self.notify("participant-leave", participant, ReasonParticipantLeft=reason)
+        self.notify("participant-leave", participant, ReasonParticipantLeft=LEAVE_REASONS.get(reason, reason),
+                    ParticipantCallStatus="completed" if reason == "participant-hangup" else "in-progress")
         if self.status == "completed":
             return
+        how = "kicked" if reason == "participant-removed-via-api" else "left"
         if participant.end_on_exit and self.status == "in-progress":
-            self.end("participant-with-end-conference-on-exit-left", ending_call=call.sid)
+            self.end(f"participant-with-end-conference-on-exit-{how}", ending_call=call.sid)
         elif not self.participants:
-            self.end("last-participant-left", ending_call=call.sid)
+            self.end(f"last-participant-{how}", ending_call=call.sid)
 
     def kick(self, call, reason: str) -> None:
         """Take a participant out from outside its call (REST remove, conference end)."""
@@ -299,6 +309,9 @@ def conference_leg(sim, call, noun, dial, doc_url):
             elif inp.kind == "event" and inp.value[0] == "left":
                 reason = inp.value[1]
                 break
+    except Redirected:
+        reason = "redirected"
+        raise
     except GeneratorExit:
         abandoned = True  # the simulation is being discarded, nobody left the room
         raise

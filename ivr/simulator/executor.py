@@ -331,10 +331,15 @@ def v_record(sim, call, el, doc_url):
         return None
     path, hung_up = (inp.value if isinstance(inp.value, tuple) else (inp.value, None))
     hung_up = hung_up == "hangup"
-    audio = sim.recordings.load(path, trim=trim)
+    audio, timed_out = sim.recordings.load(path, trim=trim, silence_timeout=timeout)
     digits = None
     if len(audio) / 1000.0 > max_length:
         audio = audio[: max_length * 1000]
+    elif timed_out:
+        if hung_up:
+            # The recording ended on silence before the caller hung up: they hang up at the next pause.
+            hung_up = False
+            call.script.appendleft(Input("hangup"))
     elif hung_up:
         digits = "hangup"
     elif inp.finish_key and finish and inp.finish_key in finish:

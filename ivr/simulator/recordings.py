@@ -6,7 +6,7 @@ import subprocess
 from dataclasses import dataclass, field
 
 from pydub import AudioSegment
-from pydub.silence import detect_leading_silence
+from pydub.silence import detect_leading_silence, detect_silence
 
 
 @dataclass
@@ -52,10 +52,22 @@ class RecordingStore:
         self.sim = sim
         self.by_sid: dict[str, Recording] = {}
 
-    def load(self, path: str, trim: bool = True) -> AudioSegment:
-        """The caller's audio from a file (any format ffmpeg reads), silence trimmed like Twilio."""
+    def load(self, path: str, trim: bool = True, silence_timeout: int = 0) -> tuple[AudioSegment, bool]:
+        """The caller's audio as <Record> keeps it; True when `timeout` seconds of silence ended it."""
         audio = AudioSegment.from_file(path)
-        if trim and len(audio):
+        timed_out = False
+        if silence_timeout > 0 and len(audio) and audio.dBFS != float("-inf"):
+            # Twilio stops recording after `timeout` seconds of silence (before any speech, too).
+            gaps = detect_silence(audio, min_silence_len=silence_timeout * 1000, silence_thresh=audio.dBFS - 25)
+            if gaps:
+                audio, timed_out = audio[: gaps[0][0] + silence_timeout * 1000], True
+        elif silence_timeout > 0 and len(audio) >= silence_timeout * 1000:
+            audio, timed_out = audio[: silence_timeout * 1000], True
+        return self._trim(audio) if trim else audio, timed_out
+
+    @staticmethod
+    def _trim(audio: AudioSegment) -> AudioSegment:
+        if len(audio):
             # Relative to the file's own loudness: phone audio sits far below pydub's -16 dBFS default.
             if audio.dBFS == float("-inf"):
                 return audio[:0]

@@ -102,7 +102,7 @@ def create_rest_app(sim) -> Flask:
                 if request.form.get("AnnounceUrl"):
                     room.announce(request.form["AnnounceUrl"], request.form.get("AnnounceMethod", "POST"))
                 if request.form.get("Status") == "completed":
-                    room.end("conference-ended-via-API")
+                    room.end("conference-ended-via-api")
                 room.updated_at = sim.clock
             return jsonify(conference_json(room))
 

@@ -74,7 +74,7 @@ def test_announce_and_end_conference(app, rsim, tapp):
     assert room.status == "completed"
     assert "left with completed" in a.heard() and "left with completed" in b.heard()
     last = [f for p, f, ok in tapp.hits if p == "/cb/conf"][-1]
-    assert (last["StatusCallbackEvent"], last["ReasonConferenceEnded"]) == ("conference-end", "conference-ended-via-API")
+    assert (last["StatusCallbackEvent"], last["ReasonConferenceEnded"]) == ("conference-end", "conference-ended-via-api")
 
 
 def test_recording_fetched_as_mulaw_wav_and_deleted(app, rsim, tapp, tmp_path):

@@ -147,3 +147,53 @@ def test_redirect_takes_a_participant_out(room_app, tsim):
     tsim.settle()
     assert a.said()[-1] == "moved" and a.ended
     assert a.sid not in tsim.rooms.named("room").participants
+    leave = [f for p, f, ok in room_app.hits if p == "/cb/conf" and f["StatusCallbackEvent"] == "participant-leave"]
+    assert leave[0]["ReasonParticipantLeft"] == "participant_updated_via_api"
+
+
+def _participant_url(tsim, room, call):
+    return f"{tsim.api_base}/2010-04-01/Accounts/{tsim.account_sid}/Conferences/{room.sid}/Participants/{call.sid}.json"
+
+
+def test_hold_plays_hold_url_and_announce_to_one_participant(room_app, tsim):
+    room_app.docs["/voice"] = conf(waitUrl="")
+    room_app.docs["/hold"] = xml("<Say>You are on hold</Say>")
+    room_app.docs["/just-you"] = xml("<Say>A word for you</Say>")
+    a, b = tsim.call("+15550100001"), tsim.call("+15550100002")
+    room = tsim.rooms.named("room")
+    reply = tsim.rest_request("POST", _participant_url(tsim, room, a),
+                              {"Hold": "true", "HoldUrl": "https://app.example/hold", "HoldMethod": "POST"})
+    assert reply.status == 200 and "You are on hold" not in a.heard()  # played after the request
+    tsim.settle()
+    assert "You are on hold" in a.heard() and room.participants[a.sid].hold
+    tsim.rest_request("POST", _participant_url(tsim, room, b), {"AnnounceUrl": "https://app.example/just-you"})
+    tsim.settle()
+    assert "A word for you" in b.heard() and "A word for you" not in a.heard()
+    names = [e for e, _ in events(room_app)]
+    assert names[-2:] == ["participant-hold", "announcement-end"]
+
+
+def test_label_change_is_a_modify_event_and_repeated_mute_is_quiet(room_app, tsim):
+    room_app.docs["/voice"] = conf(waitUrl="")
+    a, b = tsim.call("+15550100001"), tsim.call("+15550100002")
+    room = tsim.rooms.named("room")
+    for _ in range(2):
+        tsim.rest_request("POST", _participant_url(tsim, room, a), {"Muted": "true"})
+    tsim.rest_request("POST", _participant_url(tsim, room, a), {"Label": "p-1"})
+    tsim.settle()
+    names = [e for e, _ in events(room_app)]
+    assert names.count("participant-mute") == 1 and names[-1] == "participant-modify"
+    modify = [f for p, f, ok in room_app.hits if p == "/cb/conf"][-1]
+    assert modify["ParticipantLabel"] == "p-1" and modify["Muted"] == "true"
+
+
+def test_removed_participant_runs_the_dial_action(room_app, tsim):
+    room_app.docs["/voice"] = conf(waitUrl="")
+    a, b = tsim.call("+15550100001"), tsim.call("+15550100002")
+    room = tsim.rooms.named("room")
+    assert tsim.rest_request("DELETE", _participant_url(tsim, room, a)).status == 204
+    assert a.waiting.kind == "conference"  # nothing runs inside the request
+    tsim.settle()
+    assert "after completed" in a.heard()
+    leave = [f for p, f, ok in room_app.hits if p == "/cb/conf" and f["StatusCallbackEvent"] == "participant-leave"]
+    assert leave[0]["CallSid"] == a.sid and leave[0]["ReasonParticipantLeft"] == "participant_kicked"

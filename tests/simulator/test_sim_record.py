@@ -93,3 +93,27 @@ def test_deleted_recording_is_gone(rec_app, tsim, voice_wav):
     url = rec_app.form("/saved")["RecordingUrl"]
     assert tsim.rest_request("DELETE", url + ".json").status == 204
     assert tsim.rest_request("GET", url + ".wav").status == 404
+
+
+def _tone(ms):
+    return Sine(300).to_audio_segment(duration=ms, volume=-20).set_frame_rate(16000)
+
+
+def test_silence_longer_than_timeout_ends_the_recording(tapp, tsim, tmp_path):
+    path = tmp_path / "gap.wav"
+    (_tone(1000) + AudioSegment.silent(duration=4000, frame_rate=16000) + _tone(2000)).export(path, format="wav")
+    tapp.docs["/voice"] = xml('<Record action="/saved" timeout="3"/>')
+    tapp.docs["/saved"] = xml("<Hangup/>")
+    call = tsim.call("+15550100001")
+    call.record(path, finish_key="#")
+    form = tapp.form("/saved")
+    assert form["RecordingDuration"] == "1" and "Digits" not in form
+
+
+def test_leading_silence_longer_than_timeout_records_nothing(tapp, tsim, tmp_path):
+    path = tmp_path / "late.wav"
+    (AudioSegment.silent(duration=6000, frame_rate=16000) + _tone(2000)).export(path, format="wav")
+    tapp.docs["/voice"] = xml('<Record action="/saved" timeout="5"/><Say>Nothing was recorded</Say>')
+    call = tsim.call("+15550100001")
+    call.record(path)
+    assert "/saved" not in tapp.paths() and call.said() == ["Nothing was recorded"]
