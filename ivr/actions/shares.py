@@ -42,6 +42,8 @@ def share_pin_render(ctx, step, response):
 def share_pin(ctx, step, response):
     """A caller without caller ID sets a PIN to find the share again (hashed, never logged)."""
     pin = (ctx.form.get("Digits") or "").strip().rstrip("#")
+    if pin == "0":
+        return "crisis"
     if len(pin) != PIN_DIGITS or not pin.isdigit():
         miss(ctx, step, response, "share_pin_invalid")
         return None

@@ -240,3 +240,11 @@ def test_recording_callback_refuses_unsigned_requests(client, app):
 def test_callback_for_an_unknown_draft_still_keeps_the_recording(twilio, app):
     recording_callback(twilio, 999999, rec="RE-orphan")
     assert [(s.recording_sid, s.status, s.consent) for s in shares_in(app)] == [("RE-orphan", "received", "private")]
+
+
+def test_zero_at_the_pin_reaches_the_crisis_line(twilio, app):
+    anon = dict(number="anonymous")
+    post(twilio, "/voice/incoming", **anon)
+    start_recording(twilio, consent="1", **anon)
+    root = press(twilio, "share_pin", "0", **anon)
+    assert root.find("Dial") is not None and "You matter" in spoken(root)
