@@ -122,3 +122,49 @@ def test_pin_checks_and_locks(app):
         for _ in range(shares.MAX_PIN_FAILURES):
             assert not shares.check_pin(share, "0000")
         assert not shares.check_pin(share, "4321")  # locked
+
+
+def test_withdraw_and_delete_reach_the_published_story(app, client):
+    from ivr import stories
+    with app.app_context():
+        share = receive("RE-pub", disguise=True)
+        store = storage()
+        original = store.put(f"shares/{share.id}/original.wav", b"RIFF-original")
+        disguised = store.put(f"shares/{share.id}/disguised.wav", b"RIFF-disguised")
+        shares.record_processing_result(share.id, original_key=original, disguised_key=disguised)
+        shares.decide(share.id, "published", actor="staff:1")
+        topic = stories.ensure_topic("grief", "2", {"en": "grief", "es": "duelo"})
+        story = stories.publish_share(shares.get(share.id), topic, "A story about a garden")
+        assert store.get(story.audio_key) == b"RIFF-disguised"  # the caller asked for a disguised voice
+        db.session.commit()
+        story_id, path, story_key, share_id = story.id, stories.audio_path(story), story.audio_key, share.id
+    assert client.get(path).status_code == 200
+    with app.app_context():
+        shares.withdraw(share_id)
+        db.session.commit()
+    assert client.get(path).status_code == 404  # withdrawn: callers can no longer hear it
+    with app.app_context():
+        shares.delete(share_id, actor="staff:2")
+        db.session.commit()
+        from ivr.models import Story
+        story = db.session.get(Story, story_id)
+        assert story.audio_key is None and not storage().exists(story_key)
+        assert not storage().exists(original) and not storage().exists(disguised)
+        actions = [(a.action, a.actor) for a in db.session.execute(select(ShareAudit).order_by(ShareAudit.id)).scalars()]
+        assert actions == [("withdrawn", "caller"), ("deleted", "staff:2")]
+
+
+def test_publishing_needs_library_consent_and_disguised_audio(app):
+    from ivr import stories
+    with app.app_context():
+        topic = stories.ensure_topic("grief", "2", {"en": "grief", "es": "duelo"})
+        private = receive("RE-private", consent="private")
+        with pytest.raises(shares.ShareError):
+            shares.decide(private.id, "published", actor="staff:1")
+        with pytest.raises(stories.StoryError):
+            stories.publish_share(private, topic, "t")
+        wants_disguise = receive("RE-d2", disguise=True)
+        key = storage().put("shares/x/original.wav", b"RIFF")
+        shares.record_processing_result(wants_disguise.id, original_key=key)
+        with pytest.raises(stories.StoryError):
+            stories.publish_share(shares.get(wants_disguise.id), topic, "t")
