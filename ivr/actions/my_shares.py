@@ -160,7 +160,9 @@ def _describe(ctx, response, share: Share, position: int | None = None, total: i
         ctx.voice.speak(g, "my_shares_count", position=position, total=total)
     ctx.voice.speak(g, "my_share_reference", reference=slow_digits(share.reference))
     ctx.voice.speak(g, f"share_status_{STATUS_WORDS.get(share.status, 'waiting')}")
-    ctx.voice.speak(g, "my_share_choices" if ctx.caller is not None else "my_share_choices_one")
+    ids = [s.id for s in _mine(ctx)]
+    has_next = share.id in ids and ids.index(share.id) + 1 < len(ids)
+    ctx.voice.speak(g, "my_share_choices" if has_next else "my_share_choices_one")
 
 
 def _confirm(ctx, response, share: Share, what: str) -> None:

@@ -51,8 +51,10 @@ def test_known_caller_hears_status_and_withdraws(twilio, app):
     assert "Share 1 of 2." in said and f"Reference number {', '.join(ref)}." in said
     assert "waiting for a moderator" in said and "To withdraw it, press 1" in said
     assert gather(root).get("action").endswith(f"/voice/step/my_shares/input?s={newer}")
+    assert "For your next share, press 6" in said
     root = press(twilio, "my_shares", "6", f"?s={newer}")
     assert "Share 2 of 2." in spoken(root) and "published in the story library" in spoken(root)
+    assert "next share" not in spoken(root)  # it is the last one
     root = press(twilio, "my_shares", "1", f"?s={older}")
     assert "never be used or published" in spoken(root)
     assert gather(root).get("action").endswith(f"/voice/step/my_share_confirm/input?s={older}&a=1")
