@@ -1,9 +1,10 @@
 """Voice shares: the only place a share changes state.
 
 Workers call mark_processing / record_processing_result / mark_needs_listening / mark_failed;
-staff pages call queue / decide / withdraw / delete; the phone flow calls the draft and
-recording functions. Functions flush and leave the commit to the caller, except those that
-enqueue a job (receive_recording, discard, delete): they commit first, so the job sees the row.
+staff pages call queue / decide / withdraw / delete; Twilio's recording callback calls
+receive_from_callback (the caller's choices before that live in ivr/share_drafts.py).
+Functions flush and leave the commit to the caller, except those that enqueue a job
+(receive_recording, discard, delete): they commit first, so the job sees the row.
 """
 from __future__ import annotations
 
@@ -72,74 +73,6 @@ def check_pin(share: Share, pin: str) -> bool:
         return False
     share.pin_failures = 0
     return True
-
-
-# --- recording attempts (drafts) ----------------------------------------------------------
-
-def start_draft(call: Call, consent: str | None = None, disguise: bool = False) -> ShareDraft:
-    """Open a new recording attempt for a call, closing any still-open one as replaced."""
-    previous = current_draft(call)
-    draft = ShareDraft(call_id=call.id, reference=new_reference(), language=call.language,
-                       consent=consent, disguise=disguise)
-    if previous is not None:
-        draft.consent, draft.disguise, draft.pin_hash = previous.consent, previous.disguise, previous.pin_hash
-        if previous.outcome is None and previous.recording_sid is None:
-            previous.outcome = "replaced"
-    if consent is not None:
-        draft.consent = consent
-    db.session.add(draft)
-    db.session.flush()
-    return draft
-
-
-def current_draft(call: Call) -> ShareDraft | None:
-    """The call's latest recording attempt, if any."""
-    return db.session.execute(
-        select(ShareDraft).filter_by(call_id=call.id).order_by(ShareDraft.id.desc()).limit(1)
-    ).scalar_one_or_none()
-
-
-def set_choices(draft: ShareDraft, *, consent: str | None = None, disguise: bool | None = None,
-                pin: str | None = None) -> None:
-    """Record the caller's consent, voice-disguise and PIN choices on an attempt."""
-    if consent is not None:
-        if consent not in CONSENTS:
-            raise ShareError(f"unknown consent {consent!r}")
-        draft.consent = consent
-        if consent == "private":
-            draft.disguise = False
-    if disguise is not None:
-        draft.disguise = disguise
-    if pin is not None:
-        draft.pin_hash = hash_pin(pin)
-
-
-def note_recording(draft: ShareDraft, recording_sid: str, recording_url: str | None, duration_s: int | None) -> None:
-    """Remember what the <Record> action reported, so the caller can hear it back."""
-    draft.recording_sid = recording_sid
-    draft.recording_url = recording_url
-    draft.duration_s = duration_s
-
-
-def share_for_draft(draft: ShareDraft) -> Share | None:
-    """The share made from an attempt's recording, once Twilio's callback has arrived."""
-    if not draft.recording_sid:
-        return None
-    return find_by_recording_sid(draft.recording_sid)
-
-
-def keep_draft(draft: ShareDraft) -> None:
-    """The caller chose to keep the recording."""
-    draft.outcome = "kept"
-
-
-def discard_draft(draft: ShareDraft, outcome: str = "discarded") -> Share | None:
-    """The caller discarded (or re-recorded over) the attempt: nothing of it is ever published."""
-    draft.outcome = outcome
-    share = share_for_draft(draft)
-    if share is not None:
-        discard(share.id)
-    return share
 
 
 # --- receiving recordings -----------------------------------------------------------------

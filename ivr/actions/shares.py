@@ -6,7 +6,7 @@ still yields a share.
 """
 from __future__ import annotations
 
-from ivr import shares
+from ivr import share_drafts as drafts
 from ivr.actions.registry import action
 from ivr.engine import miss
 from ivr.twiml import slow_digits
@@ -20,14 +20,14 @@ def share_choose(ctx, step, response):
     """Record a consent or disguise choice, then ask the next question or go to the recording."""
     args = step.args
     if "consent" in args:
-        draft = shares.start_draft(ctx.call, consent=args["consent"])
+        draft = drafts.start_draft(ctx.call, consent=args["consent"])
         if args["consent"] == "library":
             return "share_disguise"
     else:
         draft = _draft(ctx)
         if draft is None:
             return "shares"
-        shares.set_choices(draft, disguise=bool(args.get("disguise")))
+        drafts.set_choices(draft, disguise=bool(args.get("disguise")))
     ctx.voice.speak(response, "share_choice_noted")
     return "share_pin" if ctx.caller is None else "share_record"
 
@@ -50,7 +50,7 @@ def share_pin(ctx, step, response):
     draft = _draft(ctx)
     if draft is None:
         return "shares"
-    shares.set_choices(draft, pin=pin)
+    drafts.set_choices(draft, pin=pin)
     ctx.call.misses = 0
     ctx.log(step.name, "set")
     ctx.voice.speak(response, "share_pin_set")
@@ -62,7 +62,7 @@ def share_record(ctx, step, response):
     """Explain, beep, record (finish with #, silence trimmed, capped); Twilio reports the recording."""
     draft = _draft(ctx)
     if draft is None or draft.recording_sid or draft.outcome:
-        draft = shares.start_draft(ctx.call)
+        draft = drafts.start_draft(ctx.call)
     if draft.consent is None:
         return "shares"
     ctx.voice.speak(response, "share_record")
@@ -87,7 +87,7 @@ def share_recorded(ctx, step, response):
     duration = ctx.form.get("RecordingDuration") or "0"
     if draft is None or not sid:
         return "share_nothing"
-    shares.note_recording(draft, sid, ctx.form.get("RecordingUrl"), int(duration) if duration.isdigit() else None)
+    drafts.note_recording(draft, sid, ctx.form.get("RecordingUrl"), int(duration) if duration.isdigit() else None)
     if duration.isdigit() and int(duration) == 0:
         return "share_nothing"
     return "share_review"
@@ -109,7 +109,7 @@ def share_keep(ctx, step, response):
     draft = _draft(ctx)
     if draft is None or not draft.recording_sid:
         return "share_nothing"
-    shares.keep_draft(draft)
+    drafts.keep_draft(draft)
     reference = slow_digits(draft.reference)
     ctx.voice.speak(response, "share_kept", reference=reference)
     if ctx.caller is None:
@@ -122,7 +122,7 @@ def share_again(ctx, step, response):
     """Record again: the previous recording is discarded, the same choices are kept."""
     draft = _draft(ctx)
     if draft is not None and draft.recording_sid and draft.outcome is None:
-        shares.discard_draft(draft, outcome="replaced")
+        drafts.discard_draft(draft, outcome="replaced")
     return "share_record"
 
 
@@ -131,10 +131,10 @@ def share_discard(ctx, step, response):
     """Discard it: nothing is kept or published, and Twilio's copy is deleted."""
     draft = _draft(ctx)
     if draft is not None and draft.outcome is None:
-        shares.discard_draft(draft)
+        drafts.discard_draft(draft)
     ctx.voice.speak(response, "share_discarded")
     return "main_menu"
 
 
 def _draft(ctx):
-    return shares.current_draft(ctx.call)
+    return drafts.current_draft(ctx.call)
