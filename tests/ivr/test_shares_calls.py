@@ -180,7 +180,7 @@ def test_discard_after_the_callback(twilio, app, caller):
     press(twilio, "share_review", "4")
     rows = shares_in(app)
     assert [s.status for s in rows] == ["discarded"] and rows[0].recording_url is None
-    assert sorted(queued_jobs(app)) == sorted([f"share-RE1", "forget-RE1"])
+    assert sorted(queued_jobs(app)) == sorted(["share-RE1", "forget-RE1"])
 
 
 def test_record_again_discards_the_first(twilio, app, caller):
