@@ -77,11 +77,19 @@ def _process(app, share_id: int, force: bool) -> Outcome:
         return Outcome(share_id, "skipped", "not processable")
     attempt = share.attempts
     db.session.commit()
+    if attempt > _max_attempts(app):
+        # Earlier runs never finished (a worker killed, out of memory, a crash inside Vosk):
+        # stop here rather than crash-loop, and let a person listen.
+        return _give_up(share_id, f"{attempt - 1} attempts never finished")
     try:
         return _pipeline(app, share)
     except Transient as exc:
         db.session.rollback()
         return _transient_failure(app, share_id, attempt, str(exc))
+    except Exception as exc:  # a bug, a timeout, the database: retried too, but never forever
+        db.session.rollback()
+        log.exception("share %s: attempt %s failed unexpectedly", share_id, attempt)
+        return _transient_failure(app, share_id, attempt, f"{type(exc).__name__}: {exc}")
 
 
 def _pipeline(app, share) -> Outcome:
@@ -285,16 +293,24 @@ def _is_crisis(screening) -> bool:
 
 
 def _alert(share_id: int) -> None:
-    """Text on-call in a job of its own, so a flaky SMS never re-runs transcription."""
-    from ivr import jobs
-    from ivr.oncall import ALERT_JOB
-    from rq import Retry
+    """Text on-call now, from this job; if that fails, a job of its own retries it at the queue's front.
+
+    Sending here rather than enqueueing first keeps the SMS within seconds even when the queue is
+    long; a flaky SMS never re-runs transcription.
+    """
+    from ivr import jobs, oncall, shares
+    from ivr.telephony import TelephonyError
     try:
-        jobs.enqueue(ALERT_JOB, share_id, job_id=f"oncall-{share_id}",
-                     retry=Retry(max=5, interval=[5, 10, 20, 30, 60]), job_timeout=60)
-    except Exception:  # Redis down: text from here instead, since the minute counts
-        log.exception("could not enqueue the on-call alert for share %s; sending inline", share_id)
-        alert_oncall(share_id)
+        oncall.send(shares.get(share_id))
+        return
+    except TelephonyError as exc:
+        if not exc.transient:
+            return  # recorded as failed on the alert; retrying cannot help
+    except Exception:
+        log.exception("on-call alert for share %s failed; a retrying job takes over", share_id)
+    from rq import Retry
+    jobs.enqueue(oncall.ALERT_JOB, share_id, job_id=f"oncall-{share_id}", at_front=True,
+                 retry=Retry(max=5, interval=[5, 10, 20, 30, 60]), job_timeout=60)
 
 
 def _listening_priority() -> int:
@@ -313,12 +329,16 @@ def _give_up(share_id: int, reason: str) -> Outcome:
 
 def _transient_failure(app, share_id: int, attempt: int, reason: str) -> Outcome:
     """Retry later (rq's Retry, else the sweep); after the last attempt, say so in the queue."""
-    max_attempts = int(app.config.get("SHARE_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
+    max_attempts = _max_attempts(app)
     if attempt >= max_attempts:
         log.error("share %s: giving up after %s attempts: %s", share_id, attempt, reason)
         return _give_up(share_id, reason)
     log.warning("share %s: attempt %s of %s failed, will retry: %s", share_id, attempt, max_attempts, reason)
     raise Transient(reason)
+
+
+def _max_attempts(app) -> int:
+    return int(app.config.get("SHARE_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
 
 
 def _max_duration(config) -> float:

@@ -316,3 +316,32 @@ def test_importing_the_jobs_module_loads_neither_vosk_nor_the_app():
     code = "import sys, workers.jobs, workers.sweep; print('vosk' in sys.modules, 'ivr.shares' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "False False"
+
+
+def test_a_share_whose_runs_never_finish_stops_after_the_attempt_limit_no_crash_loop(app, korean_twilio_wav):
+    with app.app_context():
+        share_id = make_share(audio=korean_twilio_wav)
+        for _ in range(3):  # SHARE_MAX_ATTEMPTS = 3 runs, each killed before it could finish
+            shares.mark_processing(share_id)
+        db.session.commit()
+
+        jobs.process_share(share_id)
+
+        share = _share(share_id)
+        assert share.status == "needs_listening" and share.attempts == 4
+        assert share.failure_reason == "processing failed: 3 attempts never finished"
+        assert share.transcript is None and storage().exists(share.original_key)
+
+
+def test_when_the_first_sms_fails_a_retrying_alert_job_gets_it_out(app, sim):
+    with app.app_context():
+        share_id, segment, transcript = _english_share(
+            app, sim, disguise=False, text="i am going to kill myself tonight i have the pills ready")
+        sim.faults.rest_fail_next = 1
+        sim.faults.rest_error_status = 503
+        jobs.finish(share_id, original_key=_share(share_id).original_key, segment=segment,
+                    stats=audio.measure(segment), transcript=transcript, screening=screen(transcript),
+                    duration_s=6, truncated=False)
+        assert len(sim.outbox) == 1
+        alert = OncallAlert.query.filter_by(share_id=share_id).one()
+        assert alert.status == "sent" and alert.attempts == 2
