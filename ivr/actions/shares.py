@@ -99,6 +99,9 @@ def share_hear(ctx, step, response):
     draft = _draft(ctx)
     if draft is None or not draft.recording_url:
         return "share_nothing"
+    if drafts.share_for_draft(draft) is None:
+        # Twilio has not reported the recording complete yet; its media may still 404 for a moment.
+        response.pause(length=2)
     response.play(draft.recording_url)
     return "share_review"
 

@@ -109,9 +109,12 @@ def test_keep_persists_one_share_and_enqueues_processing_once(twilio, app, calle
     assert "To hear your share, press 1" in spoken(root)
     assert gather(root).get("action").endswith("/voice/step/share_review/input")
     root = press(twilio, "share_review", "1")
+    assert [c.tag for c in root][:2] == ["Pause", "Play"]  # not yet reported complete: a moment first
     assert root.find("Play").text.endswith("/Recordings/RE1")
     recording_callback(twilio, draft_id)
     recording_callback(twilio, draft_id)  # Twilio repeats itself
+    root = press(twilio, "share_review", "1")
+    assert [c.tag for c in root][0] == "Play"
     root = press(twilio, "share_review", "2")
     rows = shares_in(app)
     assert len(rows) == 1
