@@ -251,3 +251,22 @@ def test_zero_at_the_pin_reaches_the_crisis_line(twilio, app):
     start_recording(twilio, consent="1", **anon)
     root = press(twilio, "share_pin", "0", **anon)
     assert root.find("Dial") is not None and "You matter" in spoken(root)
+
+
+def test_spanish_caller_hears_only_spanish(twilio, app):
+    returning_caller(app, language="es")
+    roots = [post(twilio, "/voice/incoming")]
+    roots.append(press(twilio, "main_menu", "3"))
+    assert "Primero lo escucha un moderador" in spoken(roots[-1])
+    roots.append(press(twilio, "share_consent", "2"))
+    roots.append(press(twilio, "share_disguise", "1"))
+    _, draft_id = the_record(roots[-1])
+    roots.append(record_action(twilio))
+    recording_callback(twilio, draft_id)
+    roots.append(press(twilio, "share_review", "2"))
+    assert "Su número de referencia es" in spoken(roots[-1])
+    roots.append(press(twilio, "main_menu", "9"))
+    roots.append(press(twilio, "options", "3"))
+    assert "Está esperando que un moderador lo escuche." in spoken(roots[-1])
+    for root in roots:
+        assert {s.get("language") for s in root.iter("Say")} == {"es-US"}
