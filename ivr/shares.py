@@ -159,26 +159,36 @@ def receive_from_callback(draft: ShareDraft | None, form) -> Share | None:
     status = (form.get("RecordingStatus") or "").strip()
     if not sid or status not in ("completed", "absent", "failed"):
         return None
-    call = db.session.get(Call, draft.call_id) if draft else None
-    duration = _int(form.get("RecordingDuration"))
-    max_seconds = _max_seconds()
     share_status, reason = "received", None
     if status != "completed":
-        share_status, reason = "failed", f"twilio:{status}" + (f":{form.get('ErrorCode')}" if form.get("ErrorCode") else "")
+        error = form.get("ErrorCode")
+        share_status, reason = "failed", f"twilio:{status}" + (f":{error}" if error else "")
     elif draft is not None and draft.outcome in ("discarded", "replaced"):
         share_status = "discarded"
-    share = receive_recording(
-        sid, form.get("CallSid") or (call.call_sid if call else None),
-        None if share_status == "discarded" else _recording_url(form.get("RecordingUrl")), duration,
+    return _receive(draft, sid, form.get("CallSid"), form.get("RecordingUrl"),
+                    _int(form.get("RecordingDuration")), share_status, reason)
+
+
+def receive_kept(draft: ShareDraft) -> Share | None:
+    """The caller kept a recording: make sure its share exists even if Twilio's callback is late or lost."""
+    if not draft.recording_sid:
+        return None
+    return _receive(draft, draft.recording_sid, None, draft.recording_url, draft.duration_s, "received", None)
+
+
+def _receive(draft, sid, call_sid, url, duration, status, reason) -> Share:
+    call = db.session.get(Call, draft.call_id) if draft else None
+    return receive_recording(
+        sid, call_sid or (call.call_sid if call else None),
+        None if status == "discarded" else _recording_url(url), duration,
         call.caller_id if call else None,
         draft.language if draft else "en",
         (draft.consent if draft else None) or "private",
         bool(draft.disguise) if draft else False,
         reference=_free_reference(draft), pin_hash=draft.pin_hash if draft else None,
-        status=share_status, failure_reason=reason,
-        truncated=bool(duration is not None and duration >= max_seconds),
+        status=status, failure_reason=reason,
+        truncated=bool(duration is not None and duration >= _max_seconds()),
     )
-    return share
 
 
 def _free_reference(draft: ShareDraft | None) -> str | None:

@@ -7,6 +7,7 @@ still yields a share.
 from __future__ import annotations
 
 from ivr import share_drafts as drafts
+from ivr import shares
 from ivr.actions.registry import action
 from ivr.engine import miss
 from ivr.twiml import slow_digits
@@ -113,6 +114,8 @@ def share_keep(ctx, step, response):
     if draft is None or not draft.recording_sid:
         return "share_nothing"
     drafts.keep_draft(draft)
+    if drafts.share_for_draft(draft) is None:
+        shares.receive_kept(draft)  # never lose a kept share to a late or lost callback
     reference = slow_digits(draft.reference)
     ctx.voice.speak(response, "share_kept", reference=reference)
     if ctx.caller is None:
