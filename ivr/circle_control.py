@@ -167,6 +167,19 @@ def _set_muted(participant: CircleParticipant, muted: bool) -> ControlResult:
     return result
 
 
+def hold(participant: CircleParticipant, on_hold: bool) -> ControlResult:
+    """Put a participant on hold (they hear hold music) or bring them back."""
+    session = participant.session
+    op = "hold" if on_hold else "unhold"
+    if session.conference_sid is None:
+        return ControlResult(op, target=participant, note="no_conference")
+    result = _single(op, participant, _telephony().set_hold, session.conference_sid, participant.call_sid, on_hold)
+    if result.ok:
+        circles.record_hold(participant, on_hold)
+    db.session.flush()
+    return result
+
+
 def remove(participant: CircleParticipant) -> ControlResult:
     """Remove a participant from the meeting (they hear a kind message and may not rejoin it)."""
     session = participant.session

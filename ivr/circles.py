@@ -130,6 +130,11 @@ def active_circles(language: str | None = None) -> list[Circle]:
     return list(db.session.execute(query).scalars())
 
 
+def set_listen_first(circle: Circle, muted_on_join: bool) -> None:
+    """Whether participants join muted ("listen first", the default) or unmuted."""
+    circle.participant_muted_default = muted_on_join
+
+
 def set_circle_lock(circle: Circle, locked: bool) -> None:
     """An admin's lock: nobody but facilitators can join any meeting of the circle."""
     circle.locked = locked
@@ -217,6 +222,15 @@ def session_for_conference(friendly_name: str | None, conference_sid: str | None
     if conference_sid:
         return db.session.execute(select(CircleSession).filter_by(conference_sid=conference_sid)).scalar_one_or_none()
     return None
+
+
+def live_sessions() -> list[CircleSession]:
+    """Meetings not yet ended (waiting or live), newest first (for the staff console)."""
+    since = utcnow() - STALE_SESSION
+    return list(db.session.execute(
+        select(CircleSession).where(CircleSession.status != "ended", CircleSession.created_at > since)
+        .order_by(CircleSession.id.desc())
+    ).scalars())
 
 
 def set_session_lock(session: CircleSession, locked: bool) -> None:
@@ -386,6 +400,25 @@ def record_ended(session: CircleSession) -> None:
         p.left_at = p.left_at or now
 
 
+def record_hold(participant: CircleParticipant, hold: bool) -> None:
+    """Note a hold/unhold we made through the REST API (callbacks confirm it later)."""
+    participant.hold = hold
+
+
+def first_name_recordings(session: CircleSession) -> list[str]:
+    """Twilio RecordingSids of this meeting's first names (to delete once it has ended)."""
+    sids = {p.name_recording_sid for p in roster(session) if p.name_recording_sid}
+    return sorted(sids)
+
+
+def forget_first_name(recording_sid: str) -> None:
+    """Forget a first-name recording everywhere we noted it (it was deleted at Twilio)."""
+    for model in (CircleParticipant, CircleCall):
+        for row in db.session.execute(select(model).filter_by(name_recording_sid=recording_sid)).scalars():
+            row.name_recording_sid = None
+            row.name_recording_url = None
+
+
 def mark_rules_heard(participant: CircleParticipant) -> None:
     """The ground rules were played to this caller (before the Dial, or announced to all)."""
     participant.rules_heard = True
@@ -412,6 +445,7 @@ class CallbackOutcome:
     session_id: int | None = None
     applied: bool = False
     announce_rules: bool = False
+    ended: bool = False
     notes: list[str] = field(default_factory=list)
 
 
@@ -440,6 +474,7 @@ def apply_conference_event(form) -> CallbackOutcome:
         outcome.announce_rules = session.status == "live" and not session.rules_announced
     elif event == "conference-end":
         outcome.applied = session.status != "ended"
+        outcome.ended = True
         record_ended(session)
     elif event in _PARTICIPANT_EVENTS:
         outcome.applied = _apply_participant_event(session, event, form, seq)

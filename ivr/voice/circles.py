@@ -8,7 +8,7 @@ from flask import abort, current_app, request
 from sqlalchemy.exc import IntegrityError
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr import circle_control, circles, engine, reminders
+from ivr import circle_control, circles, engine, jobs, reminders
 from ivr.extensions import db
 from ivr.models import Call
 from ivr.models.circles import Circle, CircleParticipant, CircleSession
@@ -46,6 +46,10 @@ def circle_conference_status():
         session = db.session.get(CircleSession, outcome.session_id)
         circle_control.announce_rules(session)
         db.session.commit()
+    if outcome.ended:
+        # First names are for this meeting's roll call only: Twilio's copies go when it ends.
+        jobs.enqueue("workers.circle_names.forget_first_names", outcome.session_id,
+                     job_id=f"circle-names-{outcome.session_id}")
     return ("", 204)
 
 

@@ -205,3 +205,41 @@ def test_facilitator_removes_the_last_speaker_and_ends_the_circle(app, phone, si
     with app.app_context():
         session = session_of(app)
         assert session.status == "ended" and not circles.present(session)
+
+
+def join_with_name(phone, n: int, wav):
+    """Like join, but records a first name (a WAV spoken into the 2-second <Record>)."""
+    call = phone(number(n))
+    for key in ("1", "5", "2", "1", "1"):
+        call.press(key)
+    call.record(wav)
+    return call
+
+
+def test_roll_call_plays_first_names_and_they_are_deleted_when_the_circle_ends(app, phone, sim, tmp_path):
+    import subprocess
+    wav = tmp_path / "name.wav"
+    subprocess.run(["sox", "-n", "-r", "8000", "-c", "1", str(wav), "synth", "1.2", "sine", "300"], check=True)
+    open_circle(app)
+    named = join_with_name(phone, 1, wav)
+    plain = join(phone, 2)
+    assert in_conference(named) and in_conference(plain)
+    fac = facilitate(phone)
+    for call in (plain, named):  # plain raises first
+        call.press("*")
+        call.press("1")
+    with app.app_context():
+        session = session_of(app)
+        recording_sid = circles.participant_for_call(session, named.sid).name_recording_sid
+    assert recording_sid and sim.recordings.get(recording_sid) is not None
+    fac.press("*")
+    mark = fac.mark()
+    fac.press("5")
+    assert "2 participants are here. 2 hands are raised. In order: someone without a name" in fac.since(mark)
+    played = [e.text for e in fac.transcript[mark:] if e.kind == "play"]
+    assert played and played[0].endswith(f"/Recordings/{recording_sid}")
+    fac.press("9")
+    fac.press("1")  # end for all: the first names go too
+    assert sim.recordings.get(recording_sid) is None
+    with app.app_context():
+        assert all(p.name_recording_sid is None for p in circles.roster(session_of(app)))
