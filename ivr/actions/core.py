@@ -59,10 +59,11 @@ def crisis_dial(ctx, step, response):
     """One warm sentence, then dial the crisis line (or speak its number if we cannot)."""
     voice = ctx.voice
     number = ctx.config["CRISIS_NUMBER"]
+    voice.speak(response, "crisis_warm")
     if not number:
-        voice.speak(response, "crisis_spoken")
+        voice.speak(response, "crisis_call_this")
         return ctx.call.return_step or "main_menu"
-    voice.speak(response, "crisis_intro")
+    voice.speak(response, "crisis_connecting")
     response.dial(number, action=ctx.step_url(step.name, "/input"), method="POST", timeout=30)
     return None
 
