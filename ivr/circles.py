@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ivr import schedule
@@ -32,6 +32,9 @@ JOIN_GRACE = timedelta(minutes=2)
 #: A meeting nobody ended (no conference ever started) is forgotten after this long.
 STALE_SESSION = timedelta(hours=6)
 PIN_DIGITS = (4, 8)
+#: Wrong PINs for one circle, summed over all calls, that pause PIN sign-in (someone is guessing).
+PIN_FAILURES_PER_WINDOW = 20
+PIN_WINDOW = timedelta(minutes=15)
 
 
 class CircleError(ValueError):
@@ -169,6 +172,16 @@ def note_pin_failure(call_sid: str) -> int:
     state = call_state(call_sid)
     state.pin_failures = (state.pin_failures or 0) + 1
     return state.pin_failures
+
+
+def pin_guessing(circle: Circle, now: datetime | None = None) -> bool:
+    """True when this circle's PIN has failed too often lately (across calls): refuse PINs for now."""
+    since = (now or utcnow()) - PIN_WINDOW
+    failures = db.session.execute(
+        select(func.coalesce(func.sum(CircleCall.pin_failures), 0))
+        .where(CircleCall.circle_id == circle.id, CircleCall.created_at > since)
+    ).scalar_one()
+    return failures >= PIN_FAILURES_PER_WINDOW
 
 
 def log_in_facilitator(call_sid: str, facilitator: CircleFacilitator) -> None:

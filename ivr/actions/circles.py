@@ -1,9 +1,14 @@
 """Actions of the circles flows: what is open, joining, the conference, star menus, reminders."""
 from __future__ import annotations
 
+import logging
+
 from ivr import circle_control, circles, reminders, schedule
 from ivr.actions.registry import action
+from ivr.extensions import db
 from ivr.models.circles import Circle, CircleParticipant
+
+log = logging.getLogger(__name__)
 
 MAX_PIN_FAILURES = 3
 
@@ -54,7 +59,7 @@ def circle_number_entered(ctx, step, response):
     circle = circles.find_circle(digits)
     if circle is None:
         ctx.voice.speak(response, "circle_unknown")
-        from ivr.engine import miss
+        from ivr.engine import miss  # late: ivr.engine imports the action registry
         miss(ctx, step, response, "invalid")
         return None
     ctx.log(step.name, "chosen")
@@ -229,6 +234,11 @@ def circle_fac_pin_entered(ctx, step, response):
     """Verify the PIN against the circle's facilitators; three wrong tries end the attempt."""
     pin = (ctx.form.get("Digits") or "").strip("#* ")
     circle = _chosen(ctx)
+    if circle is not None and circles.pin_guessing(circle):
+        log.warning("PIN sign-in paused for circle %s: too many wrong PINs lately", circle.number)
+        ctx.log(step.name, "paused")
+        ctx.voice.speak(response, "circle_fac_pin_locked")
+        return "main_menu"
     facilitator = circles.verify_facilitator(circle, pin) if circle else None
     if facilitator is None:
         failures = circles.note_pin_failure(ctx.call.call_sid)
@@ -423,7 +433,6 @@ def _chosen(ctx) -> Circle | None:
     state = circles.call_state(ctx.call.call_sid)
     if state.circle_id is None:
         return None
-    from ivr.extensions import db
     return db.session.get(Circle, state.circle_id)
 
 

@@ -309,3 +309,17 @@ def test_every_circle_prompt_is_in_english_and_spanish(app):
     ids = [pid for pid in prompts.table if pid.startswith("circle")]
     assert len(ids) > 60
     assert all(not prompts.missing_languages(pid) for pid in ids)
+
+
+def test_pin_guessing_across_calls_pauses_pin_sign_in(twilio, app):
+    open_circle(app)
+    for n in range(7):  # 7 calls x 3 wrong PINs = 21 failures
+        sid, number = f"CAG{n}", f"+1555011{n:04d}"
+        call(twilio, sid=sid, number=number)
+        press(twilio, "main_menu", "2", sid=sid, number=number)
+        press(twilio, "circle_menu", "8", sid=sid, number=number)
+        press(twilio, "circle_fac_number", "3#", sid=sid, number=number)
+        for _ in range(3):
+            press(twilio, "circle_fac_pin", "0000#", sid=sid, number=number)
+    root = facilitate(twilio)  # even the right PIN waits until the guessing stops
+    assert root.find("Dial") is None and "did not work again" in spoken(root)
