@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from ivr import circles, telephony
 from ivr.extensions import db
-from ivr.models import CircleParticipant, CircleSession
+from ivr.models import CircleSession
 from tests.ivr.test_circles_voice import PIN, open_circle
 
 FACILITATOR = "+15550107777"

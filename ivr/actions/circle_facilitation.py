@@ -1,0 +1,155 @@
+"""Facilitator actions: sign in with circle number + PIN, and the controls of the star menu."""
+from __future__ import annotations
+
+import logging
+
+from ivr import circle_control, circles
+from ivr.actions.circles import chosen_circle, facilitated_session, report_failures
+from ivr.actions.registry import action
+
+log = logging.getLogger(__name__)
+MAX_PIN_FAILURES = 3
+
+
+@action("circle_fac_number")
+def circle_fac_number(ctx, step, response):
+    """Digits step: a facilitator keys their circle number."""
+    return None
+
+
+@circle_fac_number.on_input
+def circle_fac_number_entered(ctx, step, response):
+    """Remember the circle; the PIN comes next (the number alone proves nothing)."""
+    digits = (ctx.form.get("Digits") or "").strip("#* ")
+    if digits == "0":
+        return "crisis"
+    circle = circles.find_circle(digits)
+    if circle is None:
+        ctx.voice.speak(response, "circle_unknown")
+        from ivr.engine import miss
+        miss(ctx, step, response, "invalid")
+        return None
+    circles.choose_circle(ctx.call.call_sid, circle)
+    return "circle_fac_pin"
+
+
+@action("circle_fac_pin")
+def circle_fac_pin(ctx, step, response):
+    """Digits step (sensitive): the facilitator's PIN."""
+    return None
+
+
+@circle_fac_pin.on_input
+def circle_fac_pin_entered(ctx, step, response):
+    """Verify the PIN against the circle's facilitators; three wrong tries end the attempt."""
+    pin = (ctx.form.get("Digits") or "").strip("#* ")
+    circle = chosen_circle(ctx)
+    if circle is not None and circles.pin_guessing(circle):
+        log.warning("PIN sign-in paused for circle %s: too many wrong PINs lately", circle.number)
+        ctx.log(step.name, "paused")
+        ctx.voice.speak(response, "circle_fac_pin_locked")
+        return "main_menu"
+    facilitator = circles.verify_facilitator(circle, pin) if circle else None
+    if facilitator is None:
+        failures = circles.note_pin_failure(ctx.call.call_sid)
+        ctx.log(step.name, "wrong")  # never the digits
+        if failures >= MAX_PIN_FAILURES:
+            ctx.voice.speak(response, "circle_fac_pin_locked")
+            return "main_menu"
+        ctx.voice.speak(response, "circle_fac_pin_wrong")
+        return "circle_fac_pin"
+    ctx.log(step.name, "ok")
+    circles.log_in_facilitator(ctx.call.call_sid, facilitator)
+    return "circle_enter"
+
+
+@action("circle_fac_unmute_next")
+def circle_fac_unmute_next(ctx, step, response):
+    """Unmute the first raised hand and announce it."""
+    session = facilitated_session(ctx)
+    if session is None:
+        return "circle_star_facilitator"
+    result = circle_control.unmute_next(session)
+    if result.note == "no_hands":
+        ctx.voice.speak(response, "circle_no_hands")
+    elif result.ok and not result.note:
+        waiting = len(circles.hand_queue(session))
+        prompt = {0: "circle_unmuted_next_last", 1: "circle_unmuted_next_one"}.get(waiting, "circle_unmuted_next")
+        ctx.voice.speak(response, prompt, waiting=waiting)
+    report_failures(ctx, response, result)
+    return "circle_star_facilitator"
+
+
+@action("circle_fac_mute_all")
+def circle_fac_mute_all(ctx, step, response):
+    """Mute everyone but the facilitators."""
+    session = facilitated_session(ctx)
+    if session is None:
+        return "circle_star_facilitator"
+    result = circle_control.mute_all(session)
+    if result.ok:
+        ctx.voice.speak(response, "circle_muted_all")
+    report_failures(ctx, response, result)
+    return "circle_star_facilitator"
+
+
+@action("circle_fac_lock")
+def circle_fac_lock(ctx, step, response):
+    """Lock an open circle, or unlock a locked one."""
+    session = facilitated_session(ctx)
+    if session is None:
+        return "circle_star_facilitator"
+    locked = not session.locked
+    circle_control.set_lock(session, locked)
+    ctx.voice.speak(response, "circle_locked_now" if locked else "circle_unlocked_now")
+    return "circle_star_facilitator"
+
+
+@action("circle_fac_count")
+def circle_fac_count(ctx, step, response):
+    """The count of participants and the raised hands in order (first names where recorded)."""
+    session = facilitated_session(ctx)
+    if session is None:
+        return "circle_star_facilitator"
+    hands = circles.hand_queue(session)
+    ctx.voice.speak(response, "circle_fac_count", count=len(circles.present(session, role="participant")),
+                    hands=len(hands))
+    if hands:
+        ctx.voice.speak(response, "circle_fac_hand_order")
+        for participant in hands:
+            if participant.name_recording_url:
+                response.play(participant.name_recording_url)
+            else:
+                ctx.voice.speak(response, "circle_fac_hand_unnamed")
+    return "circle_star_facilitator"
+
+
+@action("circle_fac_remove_last")
+def circle_fac_remove_last(ctx, step, response):
+    """Remove whoever last had the floor."""
+    session = facilitated_session(ctx)
+    if session is None:
+        return "circle_star_facilitator"
+    result = circle_control.remove_last_speaker(session)
+    if result.note == "no_speaker":
+        ctx.voice.speak(response, "circle_no_last_speaker")
+    elif result.ok:
+        ctx.voice.speak(response, "circle_removed_last")
+    report_failures(ctx, response, result)
+    return "circle_star_facilitator"
+
+
+@action("circle_fac_end")
+def circle_fac_end(ctx, step, response):
+    """End the circle for everyone."""
+    session = facilitated_session(ctx)
+    if session is None:
+        return "main_menu"
+    result = circle_control.end_circle(session)
+    if not result.ok:
+        report_failures(ctx, response, result)
+        return "circle_star_facilitator"
+    ctx.voice.speak(response, "circle_fac_ended")
+    return "main_menu"
+
+
