@@ -47,8 +47,15 @@ def logout():
 @bp.get("/")
 @allow(*ALL_ROLES)
 def home():
-    """Each role's starting page: moderators the queue, facilitators their circles."""
-    return render_template("staff/home.html")
+    """Each role's starting page, with the queue's longest wait for those who moderate."""
+    waiting = None
+    if current_user.role in ("admin", "moderator"):
+        from ivr import shares
+        from ivr.staff import review
+        queue = shares.queue()
+        waiting = {"count": len(queue), "longest": max((review.wait_seconds(s) for s in queue), default=None),
+                   "human": review.human_duration}
+    return render_template("staff/home.html", waiting=waiting)
 
 
 def _safe_next(target: str | None) -> str | None:

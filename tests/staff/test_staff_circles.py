@@ -187,3 +187,28 @@ def test_admin_edits_schedule_and_cap(app, staff):
     assert [e.detail for e in _audit(app, "circle.update")] == ["cap=8"]
     fac = staff("facilitator")
     assert fac.post(f"/staff/circles/{circle_id}", {"cap": "20"}).status_code == 403
+
+
+def test_first_name_recording_plays_in_the_console_for_the_facilitator_only(app, staff, sim, tmp_path):
+    from tests.staff.factories import speech_wav
+    fac = staff("facilitator")
+    circle_id = open_circle(app, fac.id)
+    name = tmp_path / "name.wav"
+    name.write_bytes(speech_wav("Robin"))
+    facilitator_joins(sim)
+    caller = sim.call(CALLER, script=["1", "5", "2", "1", "1", f"rec {name}"])
+    participant = roster(app)[1]
+    assert participant.name_recording_sid, [e.line() for e in caller.transcript]
+    page = fac.get(f"/staff/circles/{circle_id}/console").get_data(as_text=True)
+    url = f"/staff/circles/{circle_id}/participants/{participant.id}/name"
+    assert f'src="{url}"' in page
+    audio = fac.get(url)
+    assert audio.status_code == 200 and audio.data[:4] == b"RIFF"
+    assert audio.data == sim.recordings.by_sid[participant.name_recording_sid].wav
+    assert staff("moderator").get(url).status_code == 403
+    assert staff("facilitator", "other@peerline.test").get(url).status_code == 404
+    # Nobody else's first name: a participant who skipped has no recording to fetch.
+    skipped = participant_joins(sim, "+15550102222")
+    assert skipped.status != "completed"
+    other = roster(app)[2]
+    assert fac.get(f"/staff/circles/{circle_id}/participants/{other.id}/name").status_code == 404

@@ -100,3 +100,32 @@ def test_route_by_every_role(app, endpoint):
                 assert response.status_code < 500
             else:
                 assert response.status_code == 403, (endpoint, method, role, response.status_code)
+
+
+def test_a_facilitator_reaches_no_route_of_a_circle_not_theirs(app):
+    """Every circle-scoped route answers 404 to a facilitator of another circle (its existence stays hidden)."""
+    owner = StaffClient(app, "facilitator", "owner@peerline.test")
+    stranger = StaffClient(app, "facilitator", "stranger@peerline.test")
+    world = build_world(app, facilitator_id=owner.id)
+    checked = 0
+    for endpoint, rule, method in staff_rules(app):
+        if not endpoint.startswith("staff.circles.") or "circle_id" not in rule.arguments:
+            continue
+        if EXPECTED[endpoint] != RUNNERS:
+            continue
+        url = _url(app, rule, {**world, **world.get("url", {}).get(endpoint, {})})
+        response = stranger.post(url) if method == "POST" else stranger.get(url)
+        assert response.status_code == 404, (endpoint, method, response.status_code)
+        checked += 1
+    assert checked >= 6
+
+
+def test_facilitators_reach_no_share_or_story(app):
+    """Every moderation and story route refuses a facilitator."""
+    person = StaffClient(app, "facilitator", "f@peerline.test")
+    world = build_world(app, facilitator_id=person.id)
+    for endpoint, rule, method in staff_rules(app):
+        if endpoint.startswith(("staff.moderation.", "staff.stories.")):
+            url = _url(app, rule, world)
+            response = person.post(url) if method == "POST" else person.get(url)
+            assert response.status_code == 403 and b"RIFF" not in response.data, (endpoint, method)

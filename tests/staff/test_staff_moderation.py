@@ -222,3 +222,11 @@ def test_gone_share_is_not_found(app, staff):
     mod = staff("moderator")
     assert mod.get(f"/staff/shares/{sid}").status_code == 404
     assert mod.get(f"/staff/shares/{sid}/audio").status_code == 404
+
+
+def test_start_page_shows_the_longest_wait_to_moderators_only(app, staff):
+    sid = make_share(app)
+    _age(app, sid, 42)
+    html = staff("moderator").get("/staff/").get_data(as_text=True)
+    assert re.search(r'id="longest-wait".*?<strong>42 min</strong>', html, re.S)
+    assert 'id="longest-wait"' not in staff("facilitator").get("/staff/").get_data(as_text=True)
