@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import subprocess
 import time
 
@@ -39,18 +40,23 @@ def run_batch(app, recordings: list[bytes], workers: int) -> dict:
             shares.enqueue_processing(share)
             ids.append(share_id)
             job_ids.append(shares.processing_job_options(share)["job_id"])
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run([str(ROOT / ".venv/bin/python"), "-m", "workers", "--burst", "--no-sweep", "--workers", str(workers)],
                    cwd=ROOT, env=worker_env(app, LOG_LEVEL="WARNING"), check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # CPU seconds the worker tree used per wall second: how many cores it actually got.
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     connection = Redis.from_url(app.config["REDIS_URL"])
     jobs = [Job.fetch(j, connection=connection) for j in job_ids]
     span = (max(j.ended_at for j in jobs) - min(j.started_at for j in jobs)).total_seconds()
     with app.app_context():
         statuses = [db.session.get(Share, i).status for i in ids]
     done = sum(s in ("queued", "needs_listening") for s in statuses)
-    return {"wall": wall, "span": span, "done": done, "workers": len({j.worker_name for j in jobs})}
+    return {"wall": wall, "span": span, "done": done, "workers": len({j.worker_name for j in jobs}),
+            "cores": cpu / wall}
 
 
 def main() -> None:
@@ -74,7 +80,8 @@ def main() -> None:
         results[workers] = r
         print(f"{workers} worker(s): {r['done']}/{args.shares} processed by {r['workers']} worker(s); "
               f"jobs span {r['span']:.1f} s -> {args.shares / r['span'] * 60:.1f} shares/min, "
-              f"{audio_s / r['span']:.2f} s of audio per s; command wall {r['wall']:.1f} s")
+              f"{audio_s / r['span']:.2f} s of audio per s; command wall {r['wall']:.1f} s; "
+              f"cores obtained {r['cores']:.2f}")
     speedup_span = results[1]["span"] / results[2]["span"]
     speedup_wall = results[1]["wall"] / results[2]["wall"]
     print(f"speed-up 2 vs 1 worker: {speedup_span:.2f}x over the jobs' span, {speedup_wall:.2f}x over wall time (target >= 1.8x)")
