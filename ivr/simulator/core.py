@@ -86,6 +86,7 @@ class Simulator:
         self.errors: list[str] = []
         self._raised = 0
         self._media_cache: dict[str, tuple[float | None, str | None]] = {}
+        self._media_audio: dict = {}
         self._rest_app = None
         self._server = None
 
@@ -291,11 +292,18 @@ class Simulator:
                 result = (None, f"HTTP {reply.status}")
             else:
                 from pydub import AudioSegment
-                result = (round(len(AudioSegment.from_file(io.BytesIO(reply.body))) / 1000.0, 2), None)
+                audio = AudioSegment.from_file(io.BytesIO(reply.body))
+                self._media_audio[url] = audio
+                result = (round(len(audio) / 1000.0, 2), None)
         except Exception as exc:  # an unplayable file is Twilio's error 12300, not ours to crash on
             result = (None, f"unplayable: {exc}"[:200])
         self._media_cache[url] = result
         return result
+
+    def media_audio(self, url: str):
+        """The decoded audio a <Play> of this URL played, if it could be fetched (for --speak)."""
+        self.media_length(url)
+        return self._media_audio.get(url)
 
     def rest_request(self, method: str, url: str, data: dict | None = None):
         """Call this simulator's own REST API in-process (with the account's credentials)."""

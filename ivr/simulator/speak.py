@@ -29,13 +29,22 @@ def tts(text: str, language: str | None) -> AudioSegment:
         return AudioSegment.from_wav(tmp.name).set_frame_rate(SAMPLE_RATE).set_channels(1)
 
 
-def render(entries, out_path: str | Path) -> float:
-    """Write the heard part of a transcript (speech, beeps, pauses) to a WAV; return its seconds."""
+def render(entries, out_path: str | Path, media=None) -> float:
+    """Write what the caller heard (speech, played audio, beeps, pauses) to a WAV; return its seconds.
+
+    `media(url)` returns the decoded audio of a <Play>, or None (then a short tone stands in).
+    """
     audio = AudioSegment.silent(duration=200, frame_rate=SAMPLE_RATE)
     gap = AudioSegment.silent(duration=300, frame_rate=SAMPLE_RATE)
     for entry in entries:
         if entry.kind == "say" and entry.text:
             audio += tts(entry.text, entry.attrs.get("language")) + gap
+        elif entry.kind == "play" and not entry.attrs.get("digits"):
+            played = media(entry.text) if media else None
+            if played is not None:
+                audio += played.set_frame_rate(SAMPLE_RATE).set_channels(1).set_sample_width(2) + gap
+            else:
+                audio += Sine(440).to_audio_segment(duration=400, volume=-20).set_frame_rate(SAMPLE_RATE) + gap
         elif entry.kind == "beep":
             audio += Sine(880).to_audio_segment(duration=250, volume=-12).set_frame_rate(SAMPLE_RATE) + gap
         elif entry.kind == "pause":

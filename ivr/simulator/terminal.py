@@ -107,7 +107,7 @@ def call_command(script, from_, to, url, speak_path):
     call = place_call(sim, from_, to, script)
     if speak_path and call is not None:
         from ivr.simulator.speak import render
-        seconds = render(call.transcript, speak_path)
+        seconds = render(call.transcript, speak_path, media=sim.media_audio)
         click.echo(f"[wrote {speak_path}: {seconds:.1f} s of what the caller heard]")
     if sim.errors:
         raise SystemExit(1)

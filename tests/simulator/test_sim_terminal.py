@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from pydub import AudioSegment
 
 from ivr.simulator.terminal import call_command, place_call
@@ -46,3 +47,19 @@ def test_peerline_call_command_runs_on_the_embedded_defaults(tmp_path):
 
 def test_call_command_is_registered(app):
     assert app.cli.get_command(None, "call") is call_command
+
+
+def test_speak_renders_speech_and_played_audio(tapp, tsim, tmp_path):
+    from flask import Response
+    from pydub.generators import Sine
+    from ivr.simulator.speak import render
+    tone = tmp_path / "story.wav"
+    Sine(500).to_audio_segment(duration=3000).export(tone, format="wav")
+    tapp.docs["/story.wav"] = lambda form: Response(tone.read_bytes(), content_type="audio/wav")
+    tapp.docs["/voice"] = xml("<Say>Here is a story</Say><Play>/story.wav</Play><Pause length=\"1\"/>")
+    call = tsim.call("+15550100001")
+    out = tmp_path / "heard.wav"
+    with_media = render(call.transcript, out, media=tsim.media_audio)
+    without = render(call.transcript, tmp_path / "plain.wav")
+    assert with_media - without == pytest.approx(3.0 - 0.4, abs=0.1)  # the story itself, not a stand-in tone
+    assert AudioSegment.from_wav(out).duration_seconds == pytest.approx(with_media, abs=0.05)
