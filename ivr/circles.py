@@ -308,6 +308,8 @@ def admit(session: CircleSession, call_sid: str, *, caller_id: int | None = None
         existing.role = "facilitator"
     if existing is None or existing.left_at is not None:
         if role != "facilitator":
+            # Two callers taking the last place at once: the row lock makes them queue (PostgreSQL).
+            db.session.execute(select(CircleSession.id).where(CircleSession.id == session.id).with_for_update())
             circle = session.circle
             if session.locked or circle.locked:
                 return Admission(None, "locked")

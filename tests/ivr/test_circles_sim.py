@@ -243,3 +243,19 @@ def test_roll_call_plays_first_names_and_they_are_deleted_when_the_circle_ends(a
     assert sim.recordings.get(recording_sid) is None
     with app.app_context():
         assert all(p.name_recording_sid is None for p in circles.roster(session_of(app)))
+
+
+def test_everyone_hanging_up_ends_the_meeting(app, phone, sim):
+    fac, calls = start_circle(app, phone, participants=2)
+    for call in calls + [fac]:
+        call.hangup()
+    with app.app_context():
+        session = session_of(app)
+        assert session.status == "ended" and session.ended_at is not None
+        assert all(p.left_at is not None and not p.connected for p in circles.roster(session))
+    # A new caller now starts a new meeting under a new opaque name.
+    again = join(phone, 5)
+    assert in_conference(again)
+    with app.app_context():
+        names = {s.conference_name for s in db.session.execute(select(CircleSession)).scalars()}
+    assert len(names) == 2

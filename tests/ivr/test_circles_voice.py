@@ -323,3 +323,20 @@ def test_pin_guessing_across_calls_pauses_pin_sign_in(twilio, app):
             press(twilio, "circle_fac_pin", "0000#", sid=sid, number=number)
     root = facilitate(twilio)  # even the right PIN waits until the guessing stops
     assert root.find("Dial") is None and "did not work again" in spoken(root)
+
+
+def test_spanish_caller_hears_circles_in_spanish(twilio, app):
+    closed_circle(app, name="Familia")
+    with app.app_context():
+        from ivr.callers import number_hash
+        from ivr.models import Caller
+        db.session.add(Caller(number_hash=number_hash(NUMBER, app.config["CALLER_HASH_KEY"]),
+                              language="es", heard_howto=True))
+        db.session.commit()
+    call(twilio)
+    root = press(twilio, "main_menu", "2")
+    said = spoken(root)
+    assert "El círculo 5, Familia, se reúne hoy a la" in said or "El círculo 5, Familia, se reúne mañana a la" in said
+    assert "de la" in said  # "a las 9 de la noche", not "9 PM"
+    assert "Para unirse a un círculo, oprima 1" in spoken(gather(root))
+    assert {el.get("language") for el in root.iter("Say")} == {"es-US"}
