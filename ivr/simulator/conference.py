@@ -169,7 +169,8 @@ class Room:
 
     def _announce(self, url: str, method: str, targets) -> None:
         targets = targets or list(self.participants.values())
-        ok = all(self.play_url(p, url, method, "announce") for p in targets if p.call.sid in self.participants)
+        results = [self.play_url(p, url, method, "announce") for p in targets if p.call.sid in self.participants]
+        ok = all(results)
         self.notify("announcement-end" if ok else "announcement-fail",
                     targets[0] if len(targets) == 1 else None)
 

@@ -115,6 +115,8 @@ class Simulator:
                    status_callback: str | None = None, status_method: str = "POST") -> Number:
         """Configure a number's Voice URL and status callback (Twilio's console settings)."""
         self.numbers[number] = Number(number, voice_url, voice_method.upper(), status_callback, status_method.upper())
+        if isinstance(getattr(self.transport, "hosts", None), set):
+            self.transport.hosts.add(urlsplit(voice_url).netloc)
         return self.numbers[number]
 
     @property

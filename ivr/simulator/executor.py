@@ -175,7 +175,7 @@ def _check_hangup_fault(call, entry: Entry) -> None:
 # -- verbs that only make sound -------------------------------------------------------------
 def v_say(sim, call, el, doc_url, source=None):
     """<Say>: the text goes into the transcript with voice and language."""
-    text = " ".join((el.text or "").split())
+    text = " ".join("".join(el.itertext()).split())  # SSML children (<break>, <prosody>) keep their words
     loops = max(1, _int(el, "loop", 1))
     for _ in range(loops):
         entry = Entry("say", text, sim.clock, {"voice": el.get("voice"), "language": el.get("language")})

@@ -6,7 +6,6 @@ the request — the app may be holding database locks while it waits for this an
 """
 from __future__ import annotations
 
-import base64
 import time
 
 from flask import Flask, Response, jsonify, request
@@ -262,7 +261,3 @@ def create_rest_app(sim) -> Flask:
 
     return app
 
-
-def basic_auth_header(username: str, password: str) -> str:
-    """An Authorization header value for HTTP basic auth."""
-    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()

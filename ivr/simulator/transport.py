@@ -100,10 +100,12 @@ class HttpTransport(Transport):
         import requests
         self.session = requests.Session()
         self.timeout = timeout  # Twilio gives up on a webhook after 15 s
+        self.hosts: set[str] = set()  # hosts of configured Voice URLs; media elsewhere is not fetched
 
     def reaches(self, url: str) -> bool:
-        """Every http(s) URL is worth trying over the network."""
-        return url.startswith(("http://", "https://"))
+        """True for URLs on the app's hosts (offline, the rest of the internet is out of reach)."""
+        parts = urlsplit(url)
+        return parts.scheme in {"http", "https"} and (not self.hosts or parts.netloc in self.hosts)
 
     def _send(self, method, url, data, headers, auth) -> Reply:
         import requests

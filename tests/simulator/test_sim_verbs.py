@@ -208,3 +208,16 @@ def test_input_that_does_not_fit_is_refused(tapp, tsim):
     call.hangup()
     with pytest.raises(SimulatorError, match="has ended"):
         call.press("1")
+
+
+def test_ssml_inside_say_keeps_its_words(tapp, tsim):
+    tapp.docs["/voice"] = xml('<Say>Hello <break time="1s"/><prosody rate="slow">take your time</prosody>.</Say>')
+    call = tsim.call(CALLER)
+    assert call.said() == ["Hello take your time."]
+
+
+def test_play_outside_the_simulation_is_noted_not_fetched(tapp, tsim):
+    tapp.docs["/voice"] = xml("<Play>http://twimlets.com/holdmusic?Bucket=x</Play>")
+    call = tsim.call(CALLER)
+    (entry,) = call.entries("play")
+    assert entry.attrs["seconds"] is None and "outside" in entry.attrs["error"]
