@@ -11,7 +11,7 @@ It knows nothing of Peerline's flows; it speaks only Twilio's side of the protoc
     sim.call(number, script=["1", "say stories", "rec share.wav #", "wait", "hangup"])  # a whole call
     sim.dial_outcomes["+1555..."] = ("no-answer", 0);  sim.phone("+1555...", script=[...], answer="busy")
     sim.rooms.named("room"), sim.recordings.get(sid), sim.outbox, sim.delivered, sim.callbacks_of("conference")
-    sim.faults.duplicate_callbacks / reorder_callbacks / hold_callbacks (+ sim.release_callbacks())
+    sim.faults.duplicate_callbacks / reorder_callbacks / early_callbacks / hold_callbacks (+ sim.release_callbacks())
               / recording_unavailable_fetches / rest_latency_ms / rest_fail_next / rest_error_rate
     sim.call(number, hangup_after_prompts=2); call.record(wav, hangup=True)   # hang-ups mid-prompt/recording
 

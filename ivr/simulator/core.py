@@ -268,6 +268,9 @@ class Simulator:
             if ignore_errors:
                 return None, nxt.url
             raise AppError(str(exc)) from exc
+        if self.faults.early_callbacks and not self.faults.hold_callbacks:
+            while self.callbacks:  # the webhook has returned: nothing of the app's is held any more
+                self._deliver_one()
         if ignore_errors:
             return None, nxt.url
         if not reply.ok:

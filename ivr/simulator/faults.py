@@ -15,6 +15,9 @@ class Faults:
     reorder_callbacks: bool = False
     #: Hold callbacks back until `sim.release_callbacks()` (to interleave them by hand).
     hold_callbacks: bool = False
+    #: Deliver queued callbacks as soon as the webhook that caused them has returned, before the
+    #: call's next webhook (by default they wait until the call pauses for the caller).
+    early_callbacks: bool = False
     #: Recording media answers 404 to this many fetches before it is downloadable.
     recording_unavailable_fetches: int = 0
     #: Every REST request takes this long before it is answered.

@@ -67,3 +67,29 @@ def test_strict_mode_reports_a_failing_callback(tapp, tsim):
     tapp.docs["/cb/status"] = lambda form: Response("no", 500)
     with pytest.raises(SimulatorError, match="call-status callback .* HTTP 500"):
         tsim.call("+15550100001")
+
+
+
+def _mute_then_redirect(tapp, tsim, early):
+    """Call A's webhook /g mutes B in a conference through REST, then A's TwiML redirects to /h."""
+    tsim.faults.early_callbacks = early
+    tapp.docs["/voice"] = lambda form: (xml('<Dial><Conference statusCallback="/cb/conf" statusCallbackEvent="mute" '
+                                            'waitUrl="">r</Conference></Dial>') if form["From"].endswith("2")
+                                        else xml('<Gather numDigits="1" action="/g"><Say>x</Say></Gather>'))
+    seen: list[bool] = []
+    tapp.docs["/h"] = lambda form: (seen.append("/cb/conf" in tapp.paths()), xml("<Say>h</Say>"))[1]
+    b = tsim.call("+15550100002")
+    room = tsim.rooms.named("r")
+    url = f"{tsim.api_base}/2010-04-01/Accounts/{tsim.account_sid}/Conferences/{room.sid}/Participants/{b.sid}.json"
+    tapp.docs["/g"] = lambda form: (tsim.rest_request("POST", url, {"Muted": "true"}), xml("<Redirect>/h</Redirect>"))[1]
+    tsim.call("+15550100001").press("1")
+    assert "/cb/conf" in tapp.paths()  # delivered in the end either way
+    return seen
+
+
+def test_callbacks_wait_until_the_caller_pauses_by_default(tapp, tsim):
+    assert _mute_then_redirect(tapp, tsim, early=False) == [False]
+
+
+def test_early_callbacks_arrive_before_the_next_webhook(tapp, tsim):
+    assert _mute_then_redirect(tapp, tsim, early=True) == [True]
