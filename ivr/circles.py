@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from ivr import schedule
 from ivr.extensions import db
 from ivr.models.base import utcnow
+from ivr.models.calls import Call
 from ivr.models.circles import (TWILIO_MAX_PARTICIPANTS, Circle, CircleCall, CircleFacilitator,
                                 CircleParticipant, CircleSession)
 
@@ -32,6 +33,7 @@ JOIN_GRACE = timedelta(minutes=2)
 #: A meeting nobody ended (no conference ever started) is forgotten after this long.
 STALE_SESSION = timedelta(hours=6)
 PIN_DIGITS = (4, 8)
+FINAL_CALL_STATUSES = ("completed", "busy", "failed", "no-answer", "canceled")
 #: Wrong PINs for one circle, summed over all calls, that pause PIN sign-in (someone is guessing).
 PIN_FAILURES_PER_WINDOW = 20
 PIN_WINDOW = timedelta(minutes=15)
@@ -273,12 +275,19 @@ def places_taken(session: CircleSession, now: datetime | None = None) -> int:
 
 def _holding_places(session: CircleSession, now: datetime | None = None) -> list[CircleParticipant]:
     now = now or utcnow()
-    rows = db.session.execute(select(CircleParticipant).filter_by(session_id=session.id, removed=False)
-                              .where(CircleParticipant.left_at.is_(None))).scalars()
+    rows = list(db.session.execute(select(CircleParticipant).filter_by(session_id=session.id, removed=False)
+                                   .where(CircleParticipant.left_at.is_(None))).scalars())
+    # Someone who hung up in the star menu gets no leave callback; the call's own status does.
+    hung_up = set(db.session.execute(
+        select(Call.call_sid).where(Call.call_sid.in_([p.call_sid for p in rows if not p.connected]),
+                                    Call.status.in_(FINAL_CALL_STATUSES))
+    ).scalars()) if rows else set()
     holding = []
     for p in rows:
         if p.connected:
             holding.append(p)
+        elif p.call_sid in hung_up:
+            continue
         elif p.in_menu_since is not None and _aware(p.in_menu_since) > now - MENU_GRACE:
             holding.append(p)
         elif p.joined_at is None and _aware(p.created_at) > now - JOIN_GRACE:

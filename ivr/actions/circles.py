@@ -141,7 +141,7 @@ def circle_enter(ctx, step, response):
         start_conference_on_enter=facilitator,
         end_conference_on_exit=False,  # the facilitator steps out to the star menu mid-circle
         beep=False,
-        wait_url=ctx.url(f"/voice/circles/wait?c={circle.id}"),
+        wait_url=ctx.url(f"/voice/circles/wait?c={circle.id}" + ("&f=1" if facilitator else "")),
         wait_method="POST",
         max_participants=min(circle.cap + 2, 250),  # the cap plus facilitators
         status_callback=ctx.url("/voice/circles/conference"),

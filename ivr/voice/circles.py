@@ -58,7 +58,8 @@ def circle_wait():
     """The waiting room (waitUrl ?c=circle id): a kind word and gentle hold music, which Twilio loops."""
     circle = _get(Circle, "c")
     response = VoiceResponse()
-    _voice(circle.language).speak(response, "circle_waiting")
+    if request.args.get("f") != "1":  # the facilitator waits for participants, not for themself
+        _voice(circle.language).speak(response, "circle_waiting")
     response.play(current_app.config["PUBLIC_BASE_URL"] + f"/audio/hold/{HOLD_MUSIC}", loop=3)
     return twiml(response)
 

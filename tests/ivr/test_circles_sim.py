@@ -259,3 +259,20 @@ def test_everyone_hanging_up_ends_the_meeting(app, phone, sim):
     with app.app_context():
         names = {s.conference_name for s in db.session.execute(select(CircleSession)).scalars()}
     assert len(names) == 2
+
+
+def test_hanging_up_in_the_star_menu_frees_the_place(app, phone, sim):
+    fac, calls = start_circle(app, phone, participants=2, cap=2)
+    calls[0].press("*")  # in the star menu: still holds a place
+    assert "is full right now" in join(phone, 8).heard()
+    calls[0].hangup()  # no conference callback for this; the call's status callback says it
+    newcomer = join(phone, 9)
+    assert in_conference(newcomer)
+
+
+def test_facilitator_alone_hears_only_music_while_waiting(app, phone, sim):
+    open_circle(app)
+    fac = facilitate(phone)
+    assert in_conference(fac)
+    assert "Your facilitator will join soon" not in fac.heard()
+    assert any(e.text.endswith("/audio/hold/gentle.wav") for e in fac.entries("play"))
