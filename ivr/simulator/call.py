@@ -46,6 +46,7 @@ class Input:
     value: Any = None
     barge_in: bool = False
     finish_key: str | None = None
+    hangup: bool = False  # a recording the caller ends by hanging up
 
 
 @dataclass
@@ -57,7 +58,7 @@ class Wait:
 
 
 def parse_script_item(item: str) -> Input:
-    """One script item: digits ("1", "12#", "!1" barge-in), "say words", "rec file.wav [#]", "wait", "hangup"."""
+    """One script item: digits ("1", "12#", "!1" barge-in), "say words", "rec file.wav [#|hangup]", "wait", "hangup"."""
     item = item.strip()
     low = item.lower()
     if low in {"", "-", "wait", "silence", "timeout"}:
@@ -68,7 +69,10 @@ def parse_script_item(item: str) -> Input:
         return Input("speech", item[4:].strip())
     if low.startswith("rec "):
         parts = item[4:].split()
-        return Input("record", parts[0], finish_key=parts[1] if len(parts) > 1 else None)
+        end = parts[1] if len(parts) > 1 else None
+        if end == "hangup":
+            return Input("record", parts[0], hangup=True)
+        return Input("record", parts[0], finish_key=end)
     barge = item.startswith("!")
     digits = item[1:] if barge else item
     if not digits or any(ch not in "0123456789*#w" for ch in digits):
@@ -153,10 +157,7 @@ class Call:
 
     def record(self, wav_path, finish_key: str | None = None, hangup: bool = False) -> "Call":
         """Speak a WAV file into a <Record>; end with a key, by silence, or by hanging up."""
-        inp = Input("record", str(wav_path), finish_key=finish_key)
-        if hangup:
-            inp.value = (str(wav_path), "hangup")
-        return self.sim.feed(self, inp)
+        return self.sim.feed(self, Input("record", str(wav_path), finish_key=finish_key, hangup=hangup))
 
     def hangup(self) -> "Call":
         """The caller hangs up."""

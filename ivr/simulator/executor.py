@@ -329,8 +329,7 @@ def v_record(sim, call, el, doc_url):
                                      sim.clock))
         sim.clock += timeout if inp.kind == "silence" else 0
         return None
-    path, hung_up = (inp.value if isinstance(inp.value, tuple) else (inp.value, None))
-    hung_up = hung_up == "hangup"
+    path, hung_up = inp.value, inp.hangup
     audio, timed_out = sim.recordings.load(path, trim=trim, silence_timeout=timeout)
     digits = None
     if len(audio) / 1000.0 > max_length:

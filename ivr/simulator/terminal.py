@@ -11,7 +11,7 @@ from ivr.simulator.core import Simulator, SimulatorError
 
 DEMO_CALLER = "+15550100123"
 HELP = ("keys: digits then Enter (empty line = silence) · 'say words' speaks · "
-        "'rec file.wav [key]' records · 'q' hangs up")
+        "'rec file.wav [key|hangup]' records · 'q' hangs up")
 
 
 class Printer:

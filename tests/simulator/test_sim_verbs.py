@@ -221,3 +221,15 @@ def test_play_outside_the_simulation_is_noted_not_fetched(tapp, tsim):
     call = tsim.call(CALLER)
     (entry,) = call.entries("play")
     assert entry.attrs["seconds"] is None and "outside" in entry.attrs["error"]
+
+
+def test_script_items_parse():
+    from ivr.simulator import parse_script_item
+    assert parse_script_item("12#").value == "12#" and parse_script_item("!1").barge_in
+    assert parse_script_item("say join a circle").value == "join a circle"
+    rec = parse_script_item("rec a.wav #")
+    assert (rec.kind, rec.value, rec.finish_key, rec.hangup) == ("record", "a.wav", "#", False)
+    assert parse_script_item("rec a.wav hangup").hangup
+    assert parse_script_item("").kind == "silence" and parse_script_item("q").kind == "hangup"
+    with pytest.raises(ValueError):
+        parse_script_item("12x")
