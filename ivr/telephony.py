@@ -146,6 +146,7 @@ def _call(what: str, fn):
 def list_participants(conference_sid: str) -> list[dict]:
     """The conference's current participants: call_sid, muted, hold, label, status, coaching."""
     def run():
+        """List and flatten the participants."""
         items = client().conferences(conference_sid).participants.list()
         return [{"call_sid": p.call_sid, "muted": bool(p.muted), "hold": bool(p.hold), "label": p.label,
                  "status": p.status, "coaching": bool(p.coaching),

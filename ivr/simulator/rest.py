@@ -39,6 +39,7 @@ def create_rest_app(sim) -> Flask:
 
     @app.before_request
     def authenticate():
+        """Basic auth as Twilio checks it (AccountSid:AuthToken, matching the URL), then faults."""
         auth = request.authorization
         account = (request.view_args or {}).get("account")
         if auth is None or auth.username != sim.account_sid or auth.password != sim.auth_token \
@@ -53,14 +54,17 @@ def create_rest_app(sim) -> Flask:
         return None
 
     def page(key: str, items: list, uri: str) -> Response:
+        """A list page shaped like Twilio's 2010 API."""
         return jsonify({key: items, "first_page_uri": uri, "next_page_uri": None, "previous_page_uri": None,
                         "page": 0, "page_size": 50, "start": 0, "end": max(0, len(items) - 1), "uri": uri})
 
     def base_uri() -> str:
+        """The account's API path."""
         return f"/2010-04-01/Accounts/{sim.account_sid}"
 
     # -- conferences -------------------------------------------------------------------------
     def conference_json(room) -> dict:
+        """A Conference resource."""
         uri = f"{base_uri()}/Conferences/{room.sid}.json"
         return {"account_sid": sim.account_sid, "api_version": "2010-04-01", "sid": room.sid,
                 "friendly_name": room.name, "status": room.status, "region": "us1",
@@ -70,6 +74,7 @@ def create_rest_app(sim) -> Flask:
                                      "recordings": uri.replace(".json", "/Recordings.json")}}
 
     def participant_json(room, p) -> dict:
+        """A Participant resource."""
         return {"account_sid": sim.account_sid, "call_sid": p.call.sid, "conference_sid": room.sid,
                 "label": p.label, "muted": p.muted, "hold": p.hold, "coaching": p.coaching,
                 "call_sid_to_coach": None, "end_conference_on_exit": p.end_on_exit,
@@ -78,6 +83,7 @@ def create_rest_app(sim) -> Flask:
                 "uri": f"{base_uri()}/Conferences/{room.sid}/Participants/{p.call.sid}.json"}
 
     def room_or_404(sid):
+        """The conference by sid, or a Twilio-shaped 404."""
         room = sim.rooms.by_sid.get(sid)
         if room is None:
             return None, error(404, 20404, f"The requested resource {request.path} was not found")
@@ -85,6 +91,7 @@ def create_rest_app(sim) -> Flask:
 
     @app.get(f"{API}/Conferences.json")
     def conferences_list(account):
+        """List conferences, filtered by FriendlyName and Status."""
         name, status = request.args.get("FriendlyName"), request.args.get("Status")
         with sim.lock:
             rooms = [r for r in sim.rooms.by_sid.values()
@@ -93,6 +100,7 @@ def create_rest_app(sim) -> Flask:
 
     @app.route(f"{API}/Conferences/<sid>.json", methods=["GET", "POST"])
     def conference(account, sid):
+        """Fetch a conference, or update it (AnnounceUrl, Status=completed)."""
         with sim.lock:
             room, missing = room_or_404(sid)
             if missing:
@@ -107,6 +115,7 @@ def create_rest_app(sim) -> Flask:
 
     @app.get(f"{API}/Conferences/<sid>/Participants.json")
     def participants_list(account, sid):
+        """List a conference's participants (Muted, Hold filters)."""
         with sim.lock:
             room, missing = room_or_404(sid)
             if missing:
@@ -118,6 +127,7 @@ def create_rest_app(sim) -> Flask:
 
     @app.route(f"{API}/Conferences/<sid>/Participants/<call_sid>.json", methods=["GET", "POST", "DELETE"])
     def participant(account, sid, call_sid):
+        """Fetch, update (Muted, Hold, AnnounceUrl, Label, ...) or remove a participant."""
         with sim.lock:
             room, missing = room_or_404(sid)
             if missing:
@@ -149,6 +159,7 @@ def create_rest_app(sim) -> Flask:
 
     # -- recordings --------------------------------------------------------------------------
     def recording_json(rec) -> dict:
+        """A Recording resource."""
         uri = f"{base_uri()}/Recordings/{rec.sid}.json"
         return {"account_sid": sim.account_sid, "api_version": "2010-04-01", "sid": rec.sid,
                 "call_sid": rec.call_sid, "conference_sid": None, "duration": str(rec.duration), "channels": 1,
@@ -159,6 +170,7 @@ def create_rest_app(sim) -> Flask:
 
     @app.route(f"{API}/Recordings/<name>", methods=["GET", "DELETE"])
     def recording(account, name):
+        """Recording metadata (.json), media (.wav/.mp3, or WAV with no extension) or delete."""
         sid, _, ext = name.partition(".")
         ext = ext or "wav"  # Twilio serves WAV when no extension is asked for
         with sim.lock:
@@ -182,6 +194,7 @@ def create_rest_app(sim) -> Flask:
 
     # -- calls -------------------------------------------------------------------------------
     def call_json(call) -> dict:
+        """A Call resource."""
         duration = None
         if call.ended and call.started_at is not None:
             duration = str(int(max(0, call.ended_at - call.started_at) + 0.5))
@@ -197,6 +210,7 @@ def create_rest_app(sim) -> Flask:
 
     @app.post(f"{API}/Calls.json")
     def calls_create(account):
+        """Create an outbound call; it rings after this request has been answered."""
         form = request.form
         if not form.get("To") or not form.get("From"):
             return error(400, 21201 if not form.get("To") else 21213, "To and From are required")
@@ -213,6 +227,7 @@ def create_rest_app(sim) -> Flask:
 
     @app.route(f"{API}/Calls/<sid>.json", methods=["GET", "POST"])
     def call_resource(account, sid):
+        """Fetch a call or update it (Url/Twiml redirect, Status=completed/canceled)."""
         with sim.lock:
             call = sim.by_sid.get(sid)
             if call is None:
@@ -232,6 +247,7 @@ def create_rest_app(sim) -> Flask:
     # -- messages ----------------------------------------------------------------------------
     @app.post(f"{API}/Messages.json")
     def messages_create(account):
+        """Send a message: it lands in the simulator's outbox."""
         form = request.form
         if not form.get("To"):
             return error(400, 21604, "A 'To' phone number is required.")
@@ -253,10 +269,12 @@ def create_rest_app(sim) -> Flask:
 
     @app.errorhandler(404)
     def not_found(exc):
+        """Twilio's 404 body."""
         return error(404, 20404, f"The requested resource {request.path} was not found")
 
     @app.errorhandler(405)
     def not_allowed(exc):
+        """Twilio's 405 body."""
         return error(405, 20004, "Method not allowed")
 
     return app
