@@ -28,7 +28,7 @@ def main() -> None:
     from rq.job import Job
     from twilio.request_validator import RequestValidator
 
-    from ivr import shares
+    from ivr import share_drafts, shares
     from ivr.extensions import db
     from ivr.models import Call, Share
     from ivr.simulator import Simulator
@@ -50,7 +50,7 @@ def main() -> None:
             call = Call(call_sid=f"CA{n:032d}", language="ko", status="in-progress")
             db.session.add(call)
             db.session.flush()
-            draft = shares.start_draft(call, consent="private")
+            draft = share_drafts.start_draft(call, consent="private")
             db.session.commit()
             draft_id = draft.id
         path = f"/voice/shares/recording?d={draft_id}"
