@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import io
 import logging
-from datetime import datetime, timedelta, timezone
-from email.utils import format_datetime
 import threading
 import uuid
 from collections import deque
@@ -13,6 +11,7 @@ from urllib.parse import urljoin, urlsplit
 
 from ivr.simulator.call import Call, Input
 from ivr.simulator.executor import AppError, Next, parse_twiml, run_call
+from ivr.simulator.callbacks import CallbackMixin, Callback, Delivered  # noqa: F401
 from ivr.simulator.faults import Faults
 from ivr.simulator.recordings import RecordingStore
 from ivr.simulator.transport import HttpTransport, TransportError, WsgiTransport
@@ -37,28 +36,7 @@ class Number:
     status_method: str = "POST"
 
 
-@dataclass
-class Callback:
-    """An asynchronous request Twilio owes the app (status callbacks, recording callbacks)."""
-
-    kind: str
-    url: str
-    method: str
-    params: dict
-    call_sid: str | None = None
-
-
-@dataclass
-class Delivered:
-    """A callback as delivered, with the app's answer."""
-
-    kind: str
-    url: str
-    params: dict
-    status: int
-
-
-class Simulator:
+class Simulator(CallbackMixin):
     """A stand-in for Twilio: places calls into an app and serves the REST API it calls back."""
 
     def __init__(self, transport, account_sid: str, auth_token: str, api_base: str = API_BASE):
@@ -320,75 +298,6 @@ class Simulator:
             r = client.open(parts.path + (f"?{parts.query}" if parts.query else ""), method=method, data=data,
                             headers={"Authorization": f"Basic {token}"})
             return Reply(r.status_code, r.content_type or "", r.get_data())
-
-    # -- callbacks -----------------------------------------------------------------------------
-    def queue_callback(self, kind: str, url: str | None, method: str, params: dict, call_sid: str | None = None) -> None:
-        """Owe the app an asynchronous request (delivered by settle, never inside a request)."""
-        if not url:
-            return
-        with self.lock:
-            for _ in range(1 + self.faults.duplicate_callbacks):
-                self.callbacks.append(Callback(kind, url, method.upper(), dict(params), call_sid))
-
-    def _deliver_one(self) -> None:
-        with self.lock:
-            cb = self.callbacks.pop() if self.faults.reorder_callbacks else self.callbacks.popleft()
-        try:
-            status = self.transport.request(cb.method, cb.url, cb.params).status
-        except TransportError as exc:
-            status = 0
-            log.warning("callback %s to %s failed: %s", cb.kind, cb.url, exc)
-        self.delivered.append(Delivered(cb.kind, cb.url, cb.params, status))
-        if not 200 <= status < 300:
-            self.errors.append(f"{cb.kind} callback to {cb.url} answered HTTP {status}")
-
-    def callbacks_of(self, kind: str) -> list[Delivered]:
-        """Delivered callbacks of one kind (call-status, recording-status, conference)."""
-        return [d for d in self.delivered if d.kind == kind]
-
-    def call_ended(self, call: Call) -> None:
-        """A call has its final status: queue the status callback and record any error."""
-        if call.error:
-            self.errors.append(f"call {call.sid}: {call.error}")
-        if call.conference is not None:
-            call.conference.leave_call(call, "participant-hangup")
-        if "completed" not in call.callback_events:
-            return
-        call._callback_seq += 1
-        duration = int(max(0, (call.ended_at or 0) - (call.started_at or 0)) + 0.5)
-        params = {**self.call_params(call), "CallDuration": str(duration), "Duration": str(max(1, (duration + 59) // 60)),
-                  "CallbackSource": "call-progress-events", "SequenceNumber": str(call._callback_seq),
-                  "Timestamp": self.timestamp()}
-        self.queue_callback("call-status", call.status_callback, call.status_method, params, call.sid)
-
-    def recording_status(self, call: Call, rec, element, doc_url: str = "") -> None:
-        """Queue the recordingStatusCallback for a finished <Record>."""
-        events = (element.get("recordingStatusCallbackEvent") or "completed").split()
-        if "completed" not in events:
-            return
-        url = element.get("recordingStatusCallback")
-        if not url:
-            return
-        url = self.absolute(url, doc_url)
-        params = {"AccountSid": self.account_sid, "CallSid": call.sid, "RecordingSid": rec.sid,
-                  "RecordingUrl": rec.url, "RecordingStatus": "completed", "RecordingDuration": str(rec.duration),
-                  "RecordingChannels": "1", "RecordingSource": "RecordVerb", "RecordingStartTime": self.timestamp()}
-        self.queue_callback("recording-status", url, element.get("recordingStatusCallbackMethod", "POST"),
-                            params, call.sid)
-
-    def timestamp(self) -> str:
-        """The simulated clock as an RFC 2822 date, like Twilio's Timestamp parameter."""
-        return format_datetime(datetime(2026, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=self.clock))
-
-    def timestamp_at(self, at: float | None) -> str | None:
-        """A point on the simulated clock as an RFC 2822 date."""
-        if at is None:
-            return None
-        saved, self.clock = self.clock, at
-        try:
-            return self.timestamp()
-        finally:
-            self.clock = saved
 
     # -- outbound calls (REST Calls create) --------------------------------------------------
     def phone(self, number: str, script=None, answer: str = "answer") -> None:
