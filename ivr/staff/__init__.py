@@ -14,6 +14,7 @@ DEFAULTS = {
     "STAFF_MAX_FAILED_LOGINS": 5,
     "STAFF_LOCK_MINUTES": 15,
     "STAFF_ROSTER_POLL_SECONDS": 3,
+    "STAFF_LOGIN_RATE": "10 per minute;60 per hour",  # sign-in POSTs per client address
 }
 
 
@@ -33,6 +34,9 @@ def init_app(app: Flask) -> None:
     if app.config.get("PEERLINE_ENV") == "production":
         app.config.setdefault("SESSION_COOKIE_SECURE", True)
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config["STAFF_MAX_SESSION_HOURS"])
+    # Shared counts across gunicorn workers when Redis is there; per process otherwise.
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    guard.limiter.init_app(app)
     guard.csrf.init_app(app)
     guard.login_manager.init_app(app)
     app.register_blueprint(bp)

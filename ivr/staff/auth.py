@@ -3,18 +3,19 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from ivr.extensions import db
 from ivr.staff import accounts, audit
-from ivr.staff.guard import ALL_ROLES, allow, public, start_session
+from ivr.staff.guard import ALL_ROLES, allow, limiter, public, start_session
 
 bp = Blueprint("auth", __name__)
 GENERIC_FAILURE = "That email and password did not match, or the account is locked for a while."
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["STAFF_LOGIN_RATE"], methods=["POST"])
 @public
 def login():
     """Show the sign-in form; on POST check it (throttled) and start a fresh session."""

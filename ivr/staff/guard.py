@@ -4,6 +4,8 @@ from __future__ import annotations
 import time
 
 from flask import abort, current_app, flash, redirect, request, session, url_for
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 
@@ -14,6 +16,9 @@ login_manager = LoginManager()
 login_manager.login_view = "staff.auth.login"
 login_manager.login_message = "Please sign in to continue."
 login_manager.session_protection = "strong"
+# Per-address limit on sign-in attempts, on top of the per-account lock (which a spray across
+# many accounts would never trip). Only views decorated with limiter.limit are counted.
+limiter = Limiter(key_func=get_remote_address, default_limits=[], swallow_errors=True)
 
 ALL_ROLES = ("admin", "moderator", "facilitator")
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}

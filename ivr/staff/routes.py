@@ -23,6 +23,13 @@ def csrf_failed(exc: CSRFError):
                            message="This form was out of date or not sent from this site. Reload the page and try again."), 400
 
 
+@bp.errorhandler(429)
+def too_many(exc):
+    """Too many sign-in attempts from this address."""
+    return render_template("staff/error.html", code=429, title="Too many attempts",
+                           message="Too many sign-in attempts from here. Wait a minute, then try again."), 429
+
+
 @bp.errorhandler(403)
 def forbidden(exc):
     """Signed in, but this page is not for this role."""
