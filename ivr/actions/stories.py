@@ -100,13 +100,15 @@ def story_key(ctx, step, response):
         ctx.voice.speak(response, "story_helped_thanks")
         _after_story(ctx, response, story, helped=True)
         return None
-    if key == REPLAY and here is not None:
+    if here is None and key:  # unpublished while it played: start the topic again
+        return _go(ctx, response, playlist, 0)
+    if key == REPLAY:
         keypad.chose(ctx)
         _play(ctx, response, playlist[here])
         return None
     if key == BACK:
         keypad.chose(ctx)
-        return _go(ctx, response, playlist, (here or 0) - 1 if here else 0)
+        return _go(ctx, response, playlist, max(here - 1, 0))
     if key in (NEXT, ""):
         if key:
             keypad.chose(ctx)
@@ -135,11 +137,12 @@ def story_note_key(ctx, step, response):
     if story is None:
         return TOPICS_STEP
     keypad.chose(ctx)
-    if key == NEXT:
+    if key in (NEXT, BACK):
         ctx.log(step.name, "skipped")
         playlist = stories.playlist(story.topic_id, story.language)
         ids = [s.id for s in playlist]
-        return _go(ctx, response, playlist, ids.index(story.id) + 1 if story.id in ids else 0)
+        here = ids.index(story.id) if story.id in ids else 0
+        return _go(ctx, response, playlist, here + 1 if key == NEXT else max(here - 1, 0))
     _play(ctx, response, story)
     return None
 

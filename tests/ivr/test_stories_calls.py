@@ -101,6 +101,8 @@ def test_content_note_skip_and_listen(twilio, app, library):
     assert "the first winter. Less than a minute." in spoken(root)
     root = press(twilio, "story_note", "1", noted)
     assert story_of(root) == library["noted"] and "mother's garden. About one minute." in spoken(root)
+    root = press(twilio, "story_note", "4", noted)  # back, as everywhere: the newer story
+    assert story_of(root) == library["new"]
     root = press(twilio, "story_note", "", noted)  # waiting also plays it
     assert story_of(root) == library["noted"]
     with app.app_context():
@@ -191,3 +193,13 @@ def test_unpublished_story_leaves_the_playlist(twilio, app, library):
         db.session.commit()
     root = press(twilio, "stories", "2")
     assert action_of(root) == ("/voice/step/story_note/input", f"?s={library['noted']}")
+
+
+def test_a_story_unpublished_while_playing_restarts_the_topic(twilio, app, library):
+    with app.app_context():
+        stories.unpublish(library["old"])
+        db.session.commit()
+    root = press(twilio, "story_play", "5", f"?s={library['old']}")
+    assert story_of(root) == library["new"]
+    root = press(twilio, "story_play", "", f"?s={library['old']}")  # it ended: the newest again
+    assert story_of(root) == library["new"]
