@@ -1,6 +1,6 @@
 """`peerline seed --demo`: demo topics and stories, so the embedded default has something to hear.
 
-Story audio is spoken by espeak-ng at seed time (and made 8 kHz mono with sox, as a phone
+Story audio is spoken by espeak-ng at seed time (and made 8 kHz mono with ffmpeg, as a phone
 hears it), so no recordings need to be shipped. Seeding twice changes nothing.
 """
 from __future__ import annotations
@@ -72,19 +72,20 @@ STORIES = [
 
 
 class SeedError(RuntimeError):
-    """Raised when demo audio cannot be made (espeak-ng or sox missing or failing)."""
+    """Raised when demo audio cannot be made (espeak-ng or ffmpeg missing)."""
 
 
 def speak_wav(text: str, language: str) -> tuple[bytes, int]:
     """Speak text with espeak-ng as an 8 kHz mono 16-bit WAV; returns (bytes, whole seconds)."""
-    for tool in ("espeak-ng", "sox"):
+    for tool in ("espeak-ng", "ffmpeg"):
         if shutil.which(tool) is None:
-            raise SeedError(f"{tool} is not installed (apt-get install espeak-ng sox)")
+            raise SeedError(f"{tool} is not installed (apt-get install espeak-ng ffmpeg)")
     with tempfile.TemporaryDirectory() as tmp:
         raw, out = Path(tmp) / "raw.wav", Path(tmp) / "out.wav"
         subprocess.run(["espeak-ng", "-v", ESPEAK_VOICES[language], "-s", "150", "-w", str(raw), text],
                        check=True, capture_output=True)
-        subprocess.run(["sox", str(raw), "-r", "8000", "-c", "1", "-b", "16", str(out)], check=True, capture_output=True)
+        subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-i", str(raw), "-ar", "8000", "-ac", "1",
+                        "-acodec", "pcm_s16le", str(out)], check=True, capture_output=True)
         with wave.open(str(out)) as w:
             seconds = round(w.getnframes() / w.getframerate())
         return out.read_bytes(), seconds
