@@ -30,9 +30,12 @@ def init_app(app: Flask) -> None:
         app.config.setdefault(key, value)
     # CSRF is checked by the staff guard only: Twilio's webhooks carry signatures, not tokens.
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    # Flask ships these keys with permissive values, so setdefault would never apply.
+    if app.config.get("SESSION_COOKIE_SAMESITE") is None:
+        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
     if app.config.get("PEERLINE_ENV") == "production":
-        app.config.setdefault("SESSION_COOKIE_SECURE", True)
+        app.config["SESSION_COOKIE_SECURE"] = True
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config["STAFF_MAX_SESSION_HOURS"])
     # Shared counts across gunicorn workers when Redis is there; per process otherwise.
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")

@@ -164,3 +164,17 @@ def test_staff_pages_are_not_cached_or_framed(app, staff):
 def test_twilio_webhooks_need_no_csrf_token(twilio, app):
     response = twilio.post("/voice/status", {"CallSid": "CA9", "CallStatus": "completed"})
     assert response.status_code == 204
+
+
+def test_session_cookie_is_http_only_and_same_site(app, client):
+    make_staff(app, "moderator")
+    response = sign_in(client, "moderator@peerline.test")
+    cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("session="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Expires=" in cookie
+
+
+def test_production_cookies_are_secure(migrated_database, tmp_path):
+    from ivr import create_app
+    from tests.conftest import base_config
+    prod = create_app(base_config(tmp_path, PEERLINE_ENV="production"))
+    assert prod.config["SESSION_COOKIE_SECURE"] is True

@@ -8,6 +8,7 @@ import re
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 from sqlalchemy import select
@@ -65,7 +66,8 @@ def test_review_bleep_publish_and_hear_it_on_the_phone(app, live_server, browser
     # The flagged name is bleeped already; bleep word 2 ("three") as well and preview it.
     assert "bleep" in browser.find_element(By.CSS_SELECTOR, '#transcript .w[data-i="3"]').get_attribute("class")
     browser.find_element(By.ID, "bleep-mode").click()
-    browser.find_element(By.CSS_SELECTOR, '#transcript .w[data-i="2"]').click()
+    # From the keyboard: the word is a button, so Space toggles it.
+    browser.find_element(By.CSS_SELECTOR, '#transcript .w[data-i="2"]').send_keys(Keys.SPACE)
     assert browser.find_element(By.ID, "bleep").get_attribute("value") == "2,3"
     browser.find_element(By.ID, "preview-button").click()
     wait.until(lambda d: d.find_element(By.ID, "preview").get_attribute("data-ready") == "1")
