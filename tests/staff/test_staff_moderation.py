@@ -230,3 +230,31 @@ def test_start_page_shows_the_longest_wait_to_moderators_only(app, staff):
     html = staff("moderator").get("/staff/").get_data(as_text=True)
     assert re.search(r'id="longest-wait".*?<strong>42 min</strong>', html, re.S)
     assert 'id="longest-wait"' not in staff("facilitator").get("/staff/").get_data(as_text=True)
+
+
+def test_a_share_that_failed_processing_is_shown_and_can_be_rejected(app, staff):
+    sid = make_share(app, processed=False)
+    with app.app_context():
+        from ivr import shares
+        shares.mark_failed(sid, "twilio:absent")
+        db.session.commit()
+    mod = staff("moderator")
+    assert "twilio:absent" in mod.get("/staff/shares/").get_data(as_text=True)
+    html = mod.get(f"/staff/shares/{sid}").get_data(as_text=True)
+    assert 'id="original"' not in html and "No transcript" in html
+    assert mod.get(f"/staff/shares/{sid}/audio").status_code == 404
+    assert mod.post(f"/staff/shares/{sid}/reject").status_code == 302
+    with app.app_context():
+        assert db.session.get(Share, sid).status == "rejected"
+
+
+def test_profanity_and_listening_reasons_are_shown_as_flags(app, staff):
+    from tests.staff.factories import screening_for
+    screening = screening_for()
+    screening["profanity"] = [{"word": "damn", "index": 9, "start_s": 3.6, "end_s": 3.9}]
+    screening["listening_reasons"] = ["low recognition confidence"]
+    sid = make_share(app, screening=screening)
+    html = staff("moderator").get(f"/staff/shares/{sid}").get_data(as_text=True)
+    assert "profanity: damn" in html and "needs listening: low recognition confidence" in html
+    flagged = re.search(r'class="w([^"]*)" data-i="9"', html).group(1)
+    assert "flagged" in flagged and "bleep" not in flagged  # a note for the moderator, not bleeped by default
