@@ -328,13 +328,6 @@ def mark_twilio_deleted(share_id: int) -> None:
         db.session.flush()
 
 
-def stuck(limit: int = 100) -> list[Share]:
-    """Shares still "received" (their job never ran or was lost), oldest first, for a sweep."""
-    return list(db.session.execute(
-        select(Share).filter_by(status="received").order_by(Share.created_at).limit(limit)
-    ).scalars())
-
-
 # --- moderation -------------------------------------------------------------------------------
 
 def queue(limit: int | None = None) -> list[Share]:

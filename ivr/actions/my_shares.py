@@ -116,7 +116,7 @@ def my_shares_ref_entered(ctx, step, response):
         return "crisis"
     if not digits.isdigit() or len(digits) != shares.REFERENCE_DIGITS:
         keypad.miss(ctx, step, response, "my_shares_ref_invalid" if digits else "no_input",
-                    lambda r: _ask_reference(ctx, r, again=True))
+                    lambda r: _ask_reference(ctx, r))
         return None
     keypad.chose(ctx)
     share = shares.find_by_reference(digits)
@@ -141,7 +141,7 @@ def my_shares_pin_entered(ctx, step, response):
         return "crisis"
     if share is None or not shares.check_pin(share, pin):
         keypad.miss(ctx, step, response, "my_shares_no_match" if pin else "no_input",
-                    lambda r: _ask_reference(ctx, r, again=True))
+                    lambda r: _ask_reference(ctx, r))
         return None
     keypad.chose(ctx)
     ctx.log(step.name, f"unlock:{share.id}")
@@ -149,7 +149,7 @@ def my_shares_pin_entered(ctx, step, response):
     return None
 
 
-def _ask_reference(ctx, response, again: bool = False) -> None:
+def _ask_reference(ctx, response) -> None:
     g = keypad.digits_gather(ctx, response, REF_STEP, shares.REFERENCE_DIGITS + 1)
     ctx.voice.speak(g, "my_shares_ref")
 
