@@ -75,20 +75,20 @@ class CallbackMixin:
                   "Timestamp": self.timestamp()}
         self.queue_callback("call-status", call.status_callback, call.status_method, params, call.sid)
 
-    def recording_status(self, call, rec, element, doc_url: str = "") -> None:
-        """Queue the recordingStatusCallback for a finished <Record>."""
-        events = (element.get("recordingStatusCallbackEvent") or "completed").split()
-        if "completed" not in events:
-            return
+    def recording_status(self, call, rec, element, doc_url: str = "", status: str = "completed") -> None:
+        """Queue the recordingStatusCallback of a <Record>: completed, or absent when nothing was said."""
+        events = (element.get("recordingStatusCallbackEvent") or "completed").replace(",", " ").split()
         url = element.get("recordingStatusCallback")
-        if not url:
+        if status not in events or not url:
             return
-        url = self.absolute(url, doc_url)
-        params = {"AccountSid": self.account_sid, "CallSid": call.sid, "RecordingSid": rec.sid,
-                  "RecordingUrl": rec.url, "RecordingStatus": "completed", "RecordingDuration": str(rec.duration),
+        sid = rec.sid if rec is not None else self.new_sid("RE")
+        params = {"AccountSid": self.account_sid, "CallSid": call.sid, "RecordingSid": sid,
+                  "RecordingUrl": rec.url if rec is not None
+                  else f"{self.api_base}/2010-04-01/Accounts/{self.account_sid}/Recordings/{sid}",
+                  "RecordingStatus": status, "RecordingDuration": str(rec.duration if rec is not None else 0),
                   "RecordingChannels": "1", "RecordingSource": "RecordVerb", "RecordingStartTime": self.timestamp()}
-        self.queue_callback("recording-status", url, element.get("recordingStatusCallbackMethod", "POST"),
-                            params, call.sid)
+        self.queue_callback("recording-status", self.absolute(url, doc_url),
+                            element.get("recordingStatusCallbackMethod", "POST"), params, call.sid)
 
     def timestamp(self) -> str:
         """The simulated clock as an RFC 2822 date, like Twilio's Timestamp parameter."""

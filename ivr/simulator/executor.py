@@ -320,9 +320,14 @@ def v_record(sim, call, el, doc_url):
     if _bool(el.get("playBeep"), True):
         call.transcript.append(Entry("beep", "", sim.clock))
     spec = {"action": action, "maxLength": max_length, "finishOnKey": finish, "timeout": timeout}
-    inp = yield from wait(call, Wait("record", spec))
+    try:
+        inp = yield from wait(call, Wait("record", spec))
+    except CallerHangup:
+        sim.recording_status(call, None, el, doc_url, status="absent")
+        raise
     if inp.kind != "record":
-        # Nothing was said: Twilio makes no recording and goes on with the next verb.
+        # Nothing was said: Twilio makes no recording, skips the action and goes on with the next verb.
+        sim.recording_status(call, None, el, doc_url, status="absent")
         if inp.kind == "digits":
             call.transcript.append(Entry("press", inp.value, sim.clock))
         call.transcript.append(Entry("silence", f"record: no audio{' (timeout)' if inp.kind == 'silence' else ''}",
@@ -345,6 +350,7 @@ def v_record(sim, call, el, doc_url):
         digits = inp.finish_key
     if len(audio) == 0:
         call.transcript.append(Entry("silence", "record: no audio", sim.clock))
+        sim.recording_status(call, None, el, doc_url, status="absent")
         sim.clock += timeout
         if hung_up:
             raise CallerHangup()

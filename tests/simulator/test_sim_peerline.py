@@ -198,3 +198,13 @@ def test_circle_with_a_facilitator_and_two_callers(app, sim, phone):
     events = [d.params["StatusCallbackEvent"] for d in sim.callbacks_of("conference")]
     assert events[0] == "participant-join" and events[-1] == "conference-end"
     assert "participant-unmute" in events
+
+
+def test_silent_share_is_reported_absent_and_the_caller_is_told(app, sim, phone):
+    call = phone(A, script=["1", "5", "3", "1"])
+    mark = call.mark()
+    call.silence()
+    (cb,) = sim.callbacks_of("recording-status")
+    assert cb.params["RecordingStatus"] == "absent" and cb.status == 204
+    assert "I did not hear a recording" in call.since(mark)
+    assert [(s.status, s.failure_reason) for s in rows(app, Share)] == [("failed", "twilio:absent")]

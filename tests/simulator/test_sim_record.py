@@ -117,3 +117,19 @@ def test_leading_silence_longer_than_timeout_records_nothing(tapp, tsim, tmp_pat
     call = tsim.call("+15550100001")
     call.record(path)
     assert "/saved" not in tapp.paths() and call.said() == ["Nothing was recorded"]
+
+
+def test_absent_recording_status_when_subscribed(tapp, tsim, tmp_path):
+    tapp.docs["/voice"] = xml('<Record action="/saved" recordingStatusCallback="/cb/rec" '
+                              'recordingStatusCallbackEvent="completed absent"/><Say>again</Say>')
+    call = tsim.call("+15550100001")
+    call.silence()
+    cb = tapp.form("/cb/rec")
+    assert (cb["RecordingStatus"], cb["RecordingDuration"]) == ("absent", "0")
+    assert "/saved" not in tapp.paths() and call.said() == ["again"]
+
+
+def test_absent_is_not_sent_unless_subscribed(rec_app, tsim):
+    call = tsim.call("+15550100001")
+    call.hangup()
+    assert "/cb/rec" not in rec_app.paths() and call.ended
