@@ -39,3 +39,14 @@ def test_seed_demo_loads_hearable_stories_once(runner, app, client):
 def test_seed_needs_a_flag(runner):
     result = runner.invoke(args=["seed"])
     assert result.exit_code != 0 and "--demo" in result.output
+
+
+def test_a_scripted_call_hears_a_demo_story(runner, app):
+    assert runner.invoke(args=["seed", "--demo"]).exit_code == 0
+    result = runner.invoke(args=["call", "--script", "1,1,1,2,6,hangup"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "For grief and loss, press 2." in out
+    assert "A story about the first holiday alone. Less than a minute." in out  # newest grief story
+    assert "[play " in out and "/audio/stories/" in out and " s)]" in out  # fetched and measured
+    assert "it talks about the death of someone close" in out  # the next one has a content note
