@@ -258,3 +258,43 @@ def test_profanity_and_listening_reasons_are_shown_as_flags(app, staff):
     assert "profanity: damn" in html and "needs listening: low recognition confidence" in html
     flagged = re.search(r'class="w([^"]*)" data-i="9"', html).group(1)
     assert "flagged" in flagged and "bleep" not in flagged  # a note for the moderator, not bleeped by default
+
+
+def test_a_share_as_the_workers_leave_it_is_reviewable_and_publishable(app, staff):
+    """The real workers' screening and finishing step, then review: the page reads their data shapes."""
+    from workers import audio as worker_audio
+    from workers import jobs
+    from workers.screen import screen
+    from workers.transcribe import Transcript, Word
+
+    text = "hello my name is maria and my number is five five five oh one two three four thanks"
+    words = text.split()
+    sid = make_share(app, processed=False, audio=LOUD)
+    with app.app_context():
+        from ivr import shares
+        key = storage().put(f"shares/{sid}/original.wav", LOUD)
+        segment = worker_audio.decode(LOUD)
+        step = (len(segment) / 1000) / len(words)
+        transcript = Transcript.from_words([Word(w, round(i * step, 2), round((i + 0.9) * step, 2), 0.95)
+                                            for i, w in enumerate(words)])
+        screening = screen(transcript)
+        shares.mark_processing(sid)
+        db.session.commit()
+        jobs.finish(sid, original_key=key, segment=segment, stats=worker_audio.measure(segment),
+                    transcript=transcript, screening=screening, duration_s=int(len(segment) / 1000), truncated=False)
+        share = db.session.get(Share, sid)
+        assert share.status == "queued" and screening.personal_spans
+        tier = share.tier
+    mod = staff("moderator")
+    assert f'data-share="{sid}"' in mod.get("/staff/shares/").get_data(as_text=True)
+    html = mod.get(f"/staff/shares/{sid}").get_data(as_text=True)
+    buttons = re.findall(r'<button type="button" class="w([^"]*)" data-i="(\d+)"', html)
+    assert len(buttons) == len(words)
+    bleeped = [words[int(i)] for cls, i in buttons if "bleep" in cls]
+    assert "maria" in bleeped and "five" in bleeped and "hello" not in bleeped
+    assert f"badge {tier}" in html
+    topic = make_topic(app)
+    chosen = ",".join(i for cls, i in buttons if "bleep" in cls)
+    assert mod.post(f"/staff/shares/{sid}/publish", {"bleep": chosen, "topic_id": topic, "title": "Hello"}).status_code == 302
+    with app.app_context():
+        assert db.session.get(Share, sid).status == "published"
