@@ -1,7 +1,8 @@
 """Actions for hearing stories: topics by key, one story per response, one key map everywhere.
 
 The caller's place (topic and story) travels in the callback's query string as opaque ids,
-so no table links a caller or a call to the stories they heard.
+and no call step records a topic, a story, a play or a skip: nothing staff can read links a
+caller or a call to what they heard (even by the order of plays).
 """
 from __future__ import annotations
 
@@ -58,7 +59,6 @@ def stories_topic_chosen(ctx, step, response):
                     lambda r: _topics_menu(ctx, r, reprompt=True))
         return None
     keypad.chose(ctx)
-    ctx.log(step.name, f"topic:{topic.key}")
     playlist = stories.playlist(topic.id, ctx.language)
     if not playlist:
         ctx.voice.speak(response, "stories_topic_empty", name=topic.names[ctx.language])
@@ -138,7 +138,6 @@ def story_note_key(ctx, step, response):
         return TOPICS_STEP
     keypad.chose(ctx)
     if key in (NEXT, BACK):
-        ctx.log(step.name, "skipped")
         playlist = stories.playlist(story.topic_id, story.language)
         ids = [s.id for s in playlist]
         here = ids.index(story.id) if story.id in ids else 0
@@ -181,7 +180,6 @@ def _play(ctx, response, story) -> None:
     ctx.voice.speak(g, "story_title", title=story.title, length=_length(ctx, story.duration_s))
     g.play(ctx.url(stories.audio_path(story)))
     stories.count_play(story.id)
-    ctx.log(PLAY_STEP)  # which story is deliberately not logged
 
 
 def _after_story(ctx, response, story, helped: bool) -> None:

@@ -62,7 +62,8 @@ def test_skip_a_content_noted_story(phone, app, library):
     assert counts(app, library["noted"]) == (0, 0)  # never played
     assert counts(app, library["plain"]) == (1, 0)
     with app.app_context():
-        assert db.session.execute(select(CallStep).filter_by(step="story_note", outcome="skipped")).first()
+        steps = {(r.step, r.outcome) for r in db.session.execute(select(CallStep)).scalars()}
+        assert ("story_note", "skipped") not in steps  # a skip would point at the noted story
 
 
 def test_this_helped_me_interrupts_and_is_anonymous(phone, app, library):
@@ -80,7 +81,7 @@ def test_this_helped_me_interrupts_and_is_anonymous(phone, app, library):
     assert "To hear stories from other people" in call.heard().split("helped")[-1]
     with app.app_context():
         rows = db.session.execute(select(CallStep)).scalars().all()
-        # the steps say a story was played, never which one
-        assert {r.outcome for r in rows if r.step in ("story_play", "story_keys")} == {None}
-        assert {r.outcome for r in rows if r.step == "stories"} == {None, "topic:2"}  # entered; chose topic 2
+        # the call's steps say it visited the stories, never which topic or story, nor how many plays
+        story_rows = [(r.step, r.outcome) for r in rows if r.step.startswith("stor")]
+        assert set(story_rows) == {("stories", None), ("story_keys", None)}
 
