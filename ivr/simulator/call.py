@@ -105,6 +105,7 @@ class Call:
         self.answer = "answer"  # outbound: answer, busy, no-answer, failed
         self.conference = None  # the room while in a conference leg
         self.requests: list[tuple[str, str, dict]] = []  # (method, url, params) sent to the app
+        self.docs_since_wait = 0  # guards against redirect loops
         self.callback_events = {"completed"}  # StatusCallbackEvent of the call
         self._gen = None
         self._callback_seq = 0

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from ivr.simulator.call import Entry, Input, Wait
 
 MAX_TWIML_BYTES = 64 * 1024  # Twilio refuses larger documents
-WORDS_PER_SECOND = 2.5  # rough text-to-speech pace, for the simulated clock
+WORDS_PER_SECOND = 2.5
+MAX_DOCS_WITHOUT_INPUT = 50  # Twilio would loop forever; a test should fail instead  # rough text-to-speech pace, for the simulated clock
 DEFAULT_HOLD_MUSIC = "http://twimlets.com/holdmusic?Bucket=com.twilio.music.classical"
 
 
@@ -73,6 +74,10 @@ def run_call(sim, call, first: Next):
         nxt: Next | None = first
         while nxt is not None:
             try:
+                call.docs_since_wait += 1
+                if call.docs_since_wait > MAX_DOCS_WITHOUT_INPUT:
+                    raise AppError(f"{MAX_DOCS_WITHOUT_INPUT} documents in a row without waiting for the caller "
+                                   f"(a redirect loop?), last {nxt.url}")
                 root, doc_url = sim.fetch_twiml(call, nxt)
                 call.status = "in-progress"
                 nxt = yield from execute(sim, call, root, doc_url)
@@ -130,6 +135,7 @@ def wait(call, what: Wait):
     """Pause the call until the caller or the network does something relevant."""
     while True:
         call.waiting = what
+        call.docs_since_wait = 0
         inp: Input = yield what
         call.waiting = None
         if inp.kind == "hangup":

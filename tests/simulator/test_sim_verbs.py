@@ -233,3 +233,9 @@ def test_script_items_parse():
     assert parse_script_item("").kind == "silence" and parse_script_item("q").kind == "hangup"
     with pytest.raises(ValueError):
         parse_script_item("12x")
+
+
+def test_redirect_loop_is_an_error_not_a_hang(tapp, tsim):
+    tapp.docs["/voice"] = xml("<Say>again</Say><Redirect>/voice</Redirect>")
+    with pytest.raises(SimulatorError, match="redirect loop"):
+        tsim.call(CALLER)
