@@ -58,6 +58,11 @@ NAV = [
 def navigation():
     """The nav entries that exist in this app, each with the roles allowed to follow it."""
     from flask import current_app
+    from flask import request
     views = current_app.view_functions
+    present = [endpoint for endpoint, _ in NAV if endpoint in views]
+    # The page's own nav entry, else the first entry of its blueprint (a share page is in "Queue").
+    current = request.endpoint if request.endpoint in present else next(
+        (e for e in present if e.rsplit(".", 1)[0] == (request.endpoint or "").rsplit(".", 1)[0]), None)
     return {"staff_nav": [(endpoint, label, guard.roles_of(views[endpoint]) or frozenset())
-                          for endpoint, label in NAV if endpoint in views]}
+                          for endpoint, label in NAV if endpoint in views], "staff_nav_current": current}

@@ -54,6 +54,9 @@ def browser():
     options.add_argument(f"--user-data-dir={profile.name}")
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
     driver.set_page_load_timeout(30)
+    # Headless Chromium will not make a window narrower than 500 px: emulate a phone's screen instead.
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True})
     try:
         yield driver
     finally:

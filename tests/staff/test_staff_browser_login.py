@@ -41,3 +41,25 @@ def test_wrong_password_shows_a_message(app, live_server, browser):
     browser.find_element(By.ID, "password").send_keys("wrong wrong wrong", Keys.ENTER)
     flash = WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".flash.error")))
     assert "did not match" in flash.text
+
+
+def test_every_page_fits_a_phone_screen(app, live_server, browser):
+    from tests.staff.circles_support import open_circle
+    from tests.staff.factories import make_share, make_story, make_topic
+    admin = make_staff(app, "admin", name="Ada")
+    share_id = make_share(app, tier="crisis", priority=90)
+    make_story(app, topic_id=make_topic(app))
+    circle_id = open_circle(app, admin)
+    browser.get(live_server.url + "/staff/login")
+    browser.find_element(By.ID, "email").send_keys("admin@peerline.test")
+    browser.find_element(By.ID, "password").send_keys(PASSWORD, Keys.ENTER)
+    WebDriverWait(browser, 10).until(EC.title_contains("Start"))
+    for path in ("/staff/", "/staff/shares/", f"/staff/shares/{share_id}", "/staff/stories/", "/staff/circles/",
+                 f"/staff/circles/{circle_id}", f"/staff/circles/{circle_id}/console", "/staff/admin/staff",
+                 "/staff/admin/audit"):
+        browser.get(live_server.url + path)
+        assert browser.execute_script("return window.innerWidth") <= 400
+        overflow = browser.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, (path, overflow)
+        current = browser.find_elements(By.CSS_SELECTOR, "nav a[aria-current=page]")
+        assert len(current) <= 1, path
