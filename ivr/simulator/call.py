@@ -106,6 +106,7 @@ class Call:
         self.conference = None  # the room while in a conference leg
         self.requests: list[tuple[str, str, dict]] = []  # (method, url, params) sent to the app
         self.docs_since_wait = 0  # guards against redirect loops
+        self.fallback = None  # the number's Fallback URL, as a Next
         self.callback_events = {"completed"}  # StatusCallbackEvent of the call
         self._gen = None
         self._callback_seq = 0

@@ -9,7 +9,7 @@ from collections import deque
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-from ivr.simulator.call import Call, Input
+from ivr.simulator.call import Call, Entry, Input
 from ivr.simulator.executor import AppError, Next, parse_twiml, run_call
 from ivr.simulator.callbacks import CallbackMixin, Callback, Delivered  # noqa: F401
 from ivr.simulator.faults import Faults
@@ -34,6 +34,8 @@ class Number:
     voice_method: str = "POST"
     status_callback: str | None = None
     status_method: str = "POST"
+    fallback_url: str | None = None
+    fallback_method: str = "POST"
 
 
 class Simulator(CallbackMixin):
@@ -90,9 +92,11 @@ class Simulator(CallbackMixin):
         app.extensions["twilio_simulator"] = self
 
     def add_number(self, number: str, voice_url: str, voice_method: str = "POST",
-                   status_callback: str | None = None, status_method: str = "POST") -> Number:
-        """Configure a number's Voice URL and status callback (Twilio's console settings)."""
-        self.numbers[number] = Number(number, voice_url, voice_method.upper(), status_callback, status_method.upper())
+                   status_callback: str | None = None, status_method: str = "POST",
+                   fallback_url: str | None = None, fallback_method: str = "POST") -> Number:
+        """Configure a number's Voice URL, status callback and fallback URL (Twilio's console settings)."""
+        self.numbers[number] = Number(number, voice_url, voice_method.upper(), status_callback, status_method.upper(),
+                                      fallback_url, fallback_method.upper())
         if isinstance(getattr(self.transport, "hosts", None), set):
             self.transport.hosts.add(urlsplit(voice_url).netloc)
         return self.numbers[number]
@@ -134,6 +138,8 @@ class Simulator(CallbackMixin):
             raise SimulatorError(f"{to} is not a number on this account")
         call = self._new_call(from_, to, "inbound", script, number.status_callback, number.status_method)
         call.hangup_after_prompts = hangup_after_prompts
+        if number.fallback_url:
+            call.fallback = Next(number.fallback_url, number.fallback_method)
         self._start(call, Next(number.voice_url, number.voice_method))
         self._after_step()
         return call
@@ -238,6 +244,20 @@ class Simulator(CallbackMixin):
         """Request a document for a call (signed) and parse it; (root, url) for relative actions."""
         if nxt.twiml is not None:
             return parse_twiml(nxt.twiml, "the REST API"), nxt.url or ""
+        try:
+            return self._fetch(call, nxt, ignore_errors)
+        except AppError as exc:
+            if call.fallback is None or nxt is call.fallback or ignore_errors:
+                raise
+            # Twilio requests the number's Fallback URL when a document cannot be fetched or parsed.
+            call.transcript.append(Entry("note", f"fallback after: {exc}", self.clock))
+            code = "11200" if "HTTP" in str(exc) or "reach" in str(exc) or "timed out" in str(exc) else "12100"
+            fallback = Next(call.fallback.url, call.fallback.method,
+                            {**(nxt.params or {}), "ErrorCode": code, "ErrorUrl": nxt.url})
+            root, _ = self._fetch(call, fallback, False)
+            return root, fallback.url
+
+    def _fetch(self, call: Call, nxt: Next, ignore_errors: bool):
         params = {**self.call_params(call), **(nxt.params or {})}
         call.requests.append((nxt.method, nxt.url, params))
         try:

@@ -1,6 +1,7 @@
 """How the simulator reaches an app: signed like Twilio, in-process (WSGI test client) or over HTTP."""
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -30,6 +31,9 @@ class TransportError(RuntimeError):
 class Transport:
     """Signs and sends webhook requests; subclasses decide how the bytes travel."""
 
+    #: Twilio gives up on a webhook after 15 s (and then tries the number's Fallback URL).
+    timeout: float = 15.0
+
     def __init__(self, auth_token: str):
         self.validator = RequestValidator(auth_token)
 
@@ -49,7 +53,12 @@ class Transport:
             headers = {"X-Twilio-Signature": self.signature(url, {}), "User-Agent": USER_AGENT}
             return self._send("GET", url, None, headers, auth)
         headers = {"X-Twilio-Signature": self.signature(url, params), "User-Agent": USER_AGENT}
-        return self._send("POST", url, params, headers, auth)
+        started = time.monotonic()
+        reply = self._send("POST", url, params, headers, auth)
+        if time.monotonic() - started > self.timeout:
+            # Over a socket requests raises this itself; in-process we can only notice afterwards.
+            raise TransportError(f"POST {url} timed out after {self.timeout} s")
+        return reply
 
     def fetch(self, url: str, auth=None) -> Reply:
         """A plain GET (media for <Play>), unsigned like Twilio's media fetches."""
@@ -99,7 +108,7 @@ class HttpTransport(Transport):
         super().__init__(auth_token)
         import requests
         self.session = requests.Session()
-        self.timeout = timeout  # Twilio gives up on a webhook after 15 s
+        self.timeout = timeout
         self.hosts: set[str] = set()  # hosts of configured Voice URLs; media elsewhere is not fetched
 
     def reaches(self, url: str) -> bool:

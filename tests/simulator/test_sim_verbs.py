@@ -239,3 +239,26 @@ def test_redirect_loop_is_an_error_not_a_hang(tapp, tsim):
     tapp.docs["/voice"] = xml("<Say>again</Say><Redirect>/voice</Redirect>")
     with pytest.raises(SimulatorError, match="redirect loop"):
         tsim.call(CALLER)
+
+
+def test_fallback_url_is_requested_when_a_document_fails(tapp, tsim):
+    from flask import Response
+    tsim.add_number(NUMBER, BASE + "/voice", status_callback=BASE + "/cb/status", fallback_url=BASE + "/sorry")
+    tapp.docs["/voice"] = xml('<Gather numDigits="1" action="/broken"><Say>menu</Say></Gather>')
+    tapp.docs["/broken"] = lambda form: Response("boom", 500)
+    tapp.docs["/sorry"] = xml("<Say>Sorry, try again later</Say>")
+    call = tsim.call(CALLER)
+    call.press("1")
+    fallback = tapp.form("/sorry")
+    assert fallback["ErrorCode"] == "11200" and fallback["ErrorUrl"] == BASE + "/broken"
+    assert fallback["Digits"] == "1" and call.said() == ["menu", "Sorry, try again later"]
+    assert call.error is None and call.ended
+
+
+def test_a_slow_webhook_times_out_like_twilio(tapp, tsim):
+    import time
+    tsim.strict = False
+    tsim.transport.timeout = 0.05
+    tapp.docs["/voice"] = lambda form: (time.sleep(0.1), xml("<Say>late</Say>"))[1]
+    call = tsim.call(CALLER)
+    assert "timed out" in call.error and "late" not in call.heard()
