@@ -246,3 +246,37 @@ def test_unknown_conference_is_ignored(app):
                                               "CallSid": "CA1", "SequenceNumber": "1"})
         assert out.session_id is None and not out.applied
         assert db.session.execute(select(CircleParticipant)).first() is None
+
+
+@pytest.mark.postgres_only
+def test_two_callers_racing_for_the_last_place_get_one_place(app):
+    import threading
+    import time
+    from ivr.models import CircleSession
+    with app.app_context():
+        circle = make_circle(cap=2)
+        session = circles.open_session(circle)
+        circles.admit(session, "CA-first")
+        db.session.commit()
+        session_id = session.id
+    barrier = threading.Barrier(2)
+    outcomes = {}
+
+    def caller(call_sid):
+        with app.app_context():
+            row = db.session.get(CircleSession, session_id)
+            barrier.wait()
+            admission = circles.admit(row, call_sid)
+            time.sleep(0.3)  # hold the transaction open: the other caller must wait, not count early
+            db.session.commit()
+            outcomes[call_sid] = admission.refused or "admitted"
+            db.session.remove()
+
+    threads = [threading.Thread(target=caller, args=(sid,)) for sid in ("CA-x", "CA-y")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert sorted(outcomes.values()) == ["admitted", "full"]
+    with app.app_context():
+        assert circles.places_taken(db.session.get(CircleSession, session_id)) == 2
