@@ -89,6 +89,39 @@ def update_circle(circle: Circle, *, name: str, days: str, start_time: str, time
     return circle
 
 
+def update_circle(circle: Circle, **changes) -> Circle:
+    """Change a circle's settings (name, topic, language, days, start_time, timezone_name,
+    duration_min, cap, participant_muted_default), validated like create_circle; all or nothing."""
+    allowed = {"name", "topic", "language", "days", "start_time", "timezone_name", "duration_min", "cap",
+               "participant_muted_default"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise CircleError(f"unknown circle settings: {', '.join(sorted(unknown))}")
+    cap = int(changes.get("cap", circle.cap))
+    duration = int(changes.get("duration_min", circle.duration_min))
+    if not 2 <= cap <= TWILIO_MAX_PARTICIPANTS:
+        raise CircleError(f"cap must be between 2 and {TWILIO_MAX_PARTICIPANTS}")
+    if duration < 5:
+        raise CircleError("a circle lasts at least 5 minutes")
+    try:
+        zone_name = changes.get("timezone_name", circle.timezone)
+        schedule.zone(zone_name)
+        days = schedule.parse_days(changes["days"]) if "days" in changes else circle.days
+        start = schedule.parse_time(changes["start_time"]) if changes.get("start_time") else circle.start_time
+    except schedule.ScheduleError as exc:
+        raise CircleError(str(exc)) from exc
+    if not (changes.get("name", circle.name) or "").strip():
+        raise CircleError("a circle needs a name")
+    circle.name = changes.get("name", circle.name)
+    circle.topic = changes.get("topic", circle.topic)
+    circle.language = changes.get("language", circle.language)
+    circle.participant_muted_default = bool(changes.get("participant_muted_default",
+                                                        circle.participant_muted_default))
+    circle.timezone, circle.days, circle.start_time = zone_name, days, start
+    circle.duration_min, circle.cap = duration, cap
+    return circle
+
+
 def add_facilitator(circle: Circle, label: str, pin: str, staff_user_id: int | None = None) -> CircleFacilitator:
     """Assign a facilitator to a circle with a keypad PIN (stored only as an argon2 hash)."""
     low, high = PIN_DIGITS

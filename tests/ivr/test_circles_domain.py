@@ -280,3 +280,17 @@ def test_two_callers_racing_for_the_last_place_get_one_place(app):
     assert sorted(outcomes.values()) == ["admitted", "full"]
     with app.app_context():
         assert circles.places_taken(db.session.get(CircleSession, session_id)) == 2
+
+
+def test_update_circle_validates_everything_or_changes_nothing(app):
+    with app.app_context():
+        circle = make_circle()
+        circles.update_circle(circle, name="Grief", days="mon", start_time="18:30", cap=8,
+                              timezone_name="Europe/Madrid", duration_min=90)
+        assert (circle.name, circle.days, circle.start_time.hour, circle.start_time.minute) == ("Grief", "0", 18, 30)
+        assert (circle.cap, circle.timezone, circle.duration_min) == (8, "Europe/Madrid", 90)
+        for bad in ({"cap": 251}, {"timezone_name": "Nowhere/Land"}, {"days": "funday"}, {"start_time": "30:00"},
+                    {"duration_min": 1}, {"colour": "blue"}):
+            with pytest.raises(circles.CircleError):
+                circles.update_circle(circle, name="Changed", **bad)
+            assert circle.name == "Grief" and circle.cap == 8
