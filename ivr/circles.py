@@ -68,27 +68,6 @@ def create_circle(*, number: int, name: str, days: str, start_time: str, timezon
     return circle
 
 
-def update_circle(circle: Circle, *, name: str, days: str, start_time: str, timezone_name: str, topic: str = "",
-                  duration_min: int = 60, cap: int = 12) -> Circle:
-    """Change a circle's name, weekly schedule and cap (staff pages); validates like create_circle."""
-    if not 2 <= cap <= TWILIO_MAX_PARTICIPANTS:
-        raise CircleError(f"cap must be between 2 and {TWILIO_MAX_PARTICIPANTS}")
-    if duration_min < 5:
-        raise CircleError("a circle lasts at least 5 minutes")
-    if not name.strip():
-        raise CircleError("a circle needs a name")
-    try:
-        schedule.zone(timezone_name)
-        parsed_days, parsed_time = schedule.parse_days(days), schedule.parse_time(start_time)
-    except schedule.ScheduleError as exc:
-        raise CircleError(str(exc)) from exc
-    circle.name, circle.topic, circle.timezone = name.strip(), topic, timezone_name
-    circle.days, circle.start_time = parsed_days, parsed_time
-    circle.duration_min, circle.cap = duration_min, cap
-    db.session.flush()
-    return circle
-
-
 def update_circle(circle: Circle, **changes) -> Circle:
     """Change a circle's settings (name, topic, language, days, start_time, timezone_name,
     duration_min, cap, participant_muted_default), validated like create_circle; all or nothing."""
@@ -112,13 +91,14 @@ def update_circle(circle: Circle, **changes) -> Circle:
         raise CircleError(str(exc)) from exc
     if not (changes.get("name", circle.name) or "").strip():
         raise CircleError("a circle needs a name")
-    circle.name = changes.get("name", circle.name)
+    circle.name = (changes.get("name") or circle.name).strip()
     circle.topic = changes.get("topic", circle.topic)
     circle.language = changes.get("language", circle.language)
     circle.participant_muted_default = bool(changes.get("participant_muted_default",
                                                         circle.participant_muted_default))
     circle.timezone, circle.days, circle.start_time = zone_name, days, start
     circle.duration_min, circle.cap = duration, cap
+    db.session.flush()
     return circle
 
 
