@@ -178,3 +178,21 @@ def test_peerline_sweep_command_reports_what_it_did(app, runner):
     assert result.exit_code == 0, result.output
     assert "re-enqueued 1," in result.output
     assert _queue(app).count == 1
+
+
+def test_twilio_copies_left_behind_are_deleted_by_the_sweep(app, sim):
+    from tests.workers.pipeline_support import add_twilio_recording
+    with app.app_context():
+        sid = add_twilio_recording(sim, b"RIFF....WAVE")
+        share_id = make_share(recording_sid=sid, audio=b"RIFF-ours", twilio_deleted=False)
+        shares.mark_processing(share_id)
+        shares.record_processing_result(share_id, tier="clean", priority=0)
+        db.session.commit()
+        sim.faults.rest_fail_next = 1  # the first sweep finds Twilio unavailable: no harm done
+
+        assert sweep.run(now=LATER).twilio_forgotten == []
+        assert sim.recordings.get(sid) is not None
+
+        assert sweep.run(now=LATER).twilio_forgotten == [share_id]
+        assert sim.recordings.get(sid) is None and shares.get(share_id).twilio_deleted
+        assert sweep.run(now=LATER).twilio_forgotten == []
