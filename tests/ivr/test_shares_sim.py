@@ -150,13 +150,15 @@ def test_hang_up_mid_recording(phone, app, sim, wav):
     assert queued(app) == [f"share-{share.recording_sid}"]
 
 
-def test_silence_makes_no_share_and_offers_a_retry(phone, app, sim):
+def test_silence_is_recorded_as_absent_and_offers_a_retry(phone, app, sim):
     returning_caller(app)
     call = phone(NUMBER)
     to_the_beep(call)
     call.silence()
     assert "I did not hear a recording" in call.heard()
-    assert all_shares(app) == []
+    # Twilio reports the absent recording: it is kept as such, never processed, never dropped
+    assert [(s.status, s.failure_reason) for s in all_shares(app)] == [("failed", "twilio:absent")]
+    assert queued(app) == []
 
 
 def test_withdraw_by_reference_and_pin(phone, app, sim, wav):
