@@ -193,3 +193,19 @@ def test_withdraw_by_reference_and_pin(phone, app, sim, wav):
     assert share.status == "withdrawn" and share.pin_failures == 0
     with app.app_context():
         assert [(a.action, a.actor) for a in db.session.execute(select(ShareAudit)).scalars()] == [("withdrawn", "caller")]
+
+
+def test_callback_before_the_record_action(phone, app, sim, wav):
+    returning_caller(app)
+    sim.faults.early_callbacks = True  # Twilio's recording callback overtakes the <Record> action
+    call = phone(NUMBER)
+    to_the_beep(call)
+    call.record(wav, finish_key="#")
+    (share,) = all_shares(app)
+    assert share.status == "received"
+    call.press("1")  # hear it: the share exists, so no pause is needed
+    assert not call.entries("pause") and call.entries("play")
+    call.press("2")
+    assert spoken_reference(call, share)
+    assert [s.id for s in all_shares(app)] == [share.id]
+    assert queued(app) == [f"share-{share.recording_sid}"]
