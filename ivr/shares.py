@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ivr import jobs
@@ -369,10 +369,14 @@ def follow_up(share_id: int, note: str) -> Share:
 # --- the caller's own shares ------------------------------------------------------------------
 
 def for_caller(caller_id: int) -> list[Share]:
-    """A known caller's shares that still exist (withdrawn ones too, to delete), newest first."""
+    """A known caller's shares that still exist (withdrawn ones too, to delete), newest first.
+
+    Recordings Twilio reported absent are left out: the caller was told nothing was heard.
+    """
     return list(db.session.execute(
         select(Share).filter_by(caller_id=caller_id)
-        .where(Share.status.not_in(("discarded", "deleted"))).order_by(Share.created_at.desc(), Share.id.desc())
+        .where(Share.status.not_in(("discarded", "deleted")))
+        .where(or_(Share.failure_reason.is_(None), Share.failure_reason.not_like("twilio:absent%"))).order_by(Share.created_at.desc(), Share.id.desc())
     ).scalars())
 
 

@@ -159,6 +159,10 @@ def test_silence_is_recorded_as_absent_and_offers_a_retry(phone, app, sim):
     # Twilio reports the absent recording: it is kept as such, never processed, never dropped
     assert [(s.status, s.failure_reason) for s in all_shares(app)] == [("failed", "twilio:absent")]
     assert queued(app) == []
+    call.press("4")  # back to the menu; the caller's shares do not list what was never heard
+    call.press("9")
+    call.press("3")
+    assert "There are no shares from this phone number." in call.heard()
 
 
 def test_withdraw_by_reference_and_pin(phone, app, sim, wav):
