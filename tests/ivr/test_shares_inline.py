@@ -36,3 +36,21 @@ def test_share_is_processed_inline_then_deleted_by_phone(phone, app, sim):
         assert not any(storage().exists(k) for k in keys)
     call.hangup()
     assert not sim.errors
+
+
+def test_discard_deletes_twilios_copy_inline(phone, app, sim):
+    returning_caller(app)
+    call = phone(NUMBER)
+    call.press("3")
+    call.press("1")  # moderators only
+    call.record(spoken_wav("Actually, I do not want to leave this."), finish_key="#")
+    call.press("4")  # discard
+    assert "Your recording is discarded" in call.heard()
+    with app.app_context():
+        share = db.session.execute(select(Share)).scalar_one()
+        assert share.status == "discarded" and share.twilio_deleted and share.original_key is None
+        sid = share.recording_sid
+        share_dir = storage().root / "shares" / str(share.id)
+        assert not share_dir.exists() or not any(p.is_file() for p in share_dir.rglob("*"))
+    assert sim.recordings.get(sid) is None  # deleted through the REST API, as Twilio's would be
+    assert not sim.errors
