@@ -292,11 +292,16 @@ def mark_failed(share_id: int, reason: str) -> Share | None:
 
 
 def record_original(share_id: int, key: str) -> None:
-    """The worker now holds the original recording under this storage key."""
+    """The worker now holds the original recording under this storage key.
+
+    If the caller discarded or deleted the share meanwhile, the file is removed at once.
+    """
     share = get(share_id)
-    if share is not None:
-        share.original_key = key
-        db.session.flush()
+    if share is None or share.status in ("discarded", "deleted"):
+        _remove_keys([key])
+        return
+    share.original_key = key
+    db.session.flush()
 
 
 def processing_job_options(share: Share) -> dict:

@@ -168,3 +168,17 @@ def test_publishing_needs_library_consent_and_disguised_audio(app):
         shares.record_processing_result(wants_disguise.id, original_key=key)
         with pytest.raises(stories.StoryError):
             stories.publish_share(shares.get(wants_disguise.id), topic, "t")
+
+
+def test_an_original_stored_after_deletion_is_removed(app):
+    with app.app_context():
+        share = receive("RE-late")
+        shares.delete(share.id)
+        db.session.commit()
+        key = storage().put(f"shares/{share.id}/original.audio", b"late bytes")
+        shares.record_original(share.id, key)
+        assert not storage().exists(key) and shares.get(share.id).original_key is None
+        live = receive("RE-live")
+        key = storage().put(f"shares/{live.id}/original.audio", b"bytes")
+        shares.record_original(live.id, key)
+        assert shares.get(live.id).original_key == key and storage().exists(key)
