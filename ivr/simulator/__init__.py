@@ -15,9 +15,10 @@ It knows nothing of Peerline's flows; it speaks only Twilio's side of the protoc
               / recording_unavailable_fetches / rest_latency_ms / rest_fail_next / rest_error_rate
     sim.call(number, hangup_after_prompts=2); call.record(wav, hangup=True)   # hang-ups mid-prompt/recording
 
-Callbacks and REST side effects are queued and delivered by `sim.settle()`, which runs after
-every driver step (auto_settle), never inside the app's request. Strict mode (the default)
-raises SimulatorError for application errors and callbacks the app refused.
+Drive a simulator from one thread (its REST API may be called from any). Callbacks and REST side
+effects are queued and delivered by `sim.settle()`, which runs after every driver step
+(auto_settle), never inside the app's request. Strict mode (the default) raises SimulatorError
+for application errors and callbacks the app refused.
 """
 from ivr.simulator.call import Call, Entry, Input, parse_script_item  # noqa: F401
 from ivr.simulator.core import Number, Simulator, SimulatorError  # noqa: F401

@@ -63,3 +63,19 @@ def test_speak_renders_speech_and_played_audio(tapp, tsim, tmp_path):
     without = render(call.transcript, tmp_path / "plain.wav")
     assert with_media - without == pytest.approx(3.0 - 0.4, abs=0.1)  # the story itself, not a stand-in tone
     assert AudioSegment.from_wav(out).duration_seconds == pytest.approx(with_media, abs=0.05)
+
+
+def test_interactive_records_a_file_then_hangs_up(tapp, tsim, tmp_path):
+    from pydub.generators import Sine
+    wav = tmp_path / "me.wav"
+    Sine(300).to_audio_segment(duration=2000, volume=-20).export(wav, format="wav")
+    tapp.docs["/voice"] = xml('<Say>After the beep</Say><Record action="/done"/>')
+    tapp.docs["/done"] = lambda form: xml(f'<Say>Got {form["RecordingDuration"]} seconds</Say>'
+                                          '<Gather><Say>anything else</Say></Gather>')
+    lines = iter([f"rec {wav} #", "q"])
+    prompts: list[str] = []
+    out: list[str] = []
+    call = place_call(tsim, "+15550100001", None, None, echo=out.append,
+                      read=lambda prompt: (prompts.append(prompt), next(lines))[1])
+    assert prompts[0].startswith("record") and call.said()[1] == "Got 2 seconds"
+    assert tapp.form("/done")["Digits"] == "#" and call.ended
