@@ -37,6 +37,12 @@ def allow(*roles: str):
     return decorate
 
 
+def passive(view):
+    """Declare a view that background scripts poll: it does not count as activity for idle expiry."""
+    view.staff_passive = True
+    return view
+
+
 def public(view):
     """Declare a view open to anyone (the sign-in page)."""
     view.staff_roles = None
@@ -55,7 +61,7 @@ def check_request():
         return None
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    if _session_expired():
+    if _session_expired(touch=not getattr(view, "staff_passive", False)):
         logout_user()
         session.clear()
         flash("Your session ended. Please sign in again.")
@@ -70,7 +76,7 @@ def _next_target() -> str | None:
     return request.full_path if request.method == "GET" else None
 
 
-def _session_expired() -> bool:
+def _session_expired(touch: bool = True) -> bool:
     now = time.time()
     config = current_app.config
     signed_in_at = session.get("staff_auth_at")
@@ -81,7 +87,8 @@ def _session_expired() -> bool:
         return True
     if now - signed_in_at > config["STAFF_MAX_SESSION_HOURS"] * 3600:
         return True
-    session["staff_seen_at"] = now
+    if touch:
+        session["staff_seen_at"] = now
     return False
 
 

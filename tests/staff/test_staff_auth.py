@@ -178,3 +178,17 @@ def test_production_cookies_are_secure(migrated_database, tmp_path):
     from tests.conftest import base_config
     prod = create_app(base_config(tmp_path, PEERLINE_ENV="production"))
     assert prod.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_background_polling_does_not_keep_an_idle_session_alive(app, staff):
+    from tests.staff.circles_support import open_circle
+    fac = staff("facilitator")
+    circle_id = open_circle(app, fac.id)
+    idle = app.config["STAFF_IDLE_MINUTES"] * 60
+    with fac.client.session_transaction() as session:
+        session["staff_seen_at"] = time.time() - idle + 2
+    assert fac.get(f"/staff/circles/{circle_id}/roster").status_code == 200  # still within the limit
+    time.sleep(2.5)
+    # The poll did not count as activity, so the session is now idle too long.
+    response = fac.get(f"/staff/circles/{circle_id}/roster")
+    assert response.status_code == 302 and "/staff/login" in response.headers["Location"]

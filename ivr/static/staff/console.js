@@ -51,9 +51,19 @@
     root.dataset.updated = String(Date.now());
   }
 
+  var timer = null;
+
   function poll() {
     fetch(rosterUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (r) { if (r.redirected || !r.ok) { throw new Error("roster " + r.status); } return r.json(); })
+      .then(function (r) {
+        if (r.redirected) {  // sent to the sign-in page: the session ended
+          clearInterval(timer);
+          document.getElementById("meeting").textContent = "Your session ended. Reload the page to sign in again.";
+          throw new Error("signed out");
+        }
+        if (!r.ok) { throw new Error("roster " + r.status); }
+        return r.json();
+      })
       .then(render)
       .catch(function () { /* keep the last roster; the next poll tries again */ });
   }
@@ -78,5 +88,5 @@
       .catch(function () { window.location.reload(); });
   });
 
-  setInterval(poll, every);
+  timer = setInterval(poll, every);
 })();
