@@ -71,6 +71,9 @@ def test_a_burst_worker_fetches_transcribes_and_queues_a_share_in_a_forked_horse
         assert share.transcript["words"] and all(w["end"] > w["start"] for w in share.transcript["words"])
         assert share.twilio_deleted and sim.recordings.get(sid) is None
         assert "Vosk models loaded before forking: ko" in output
+        # Loaded once, in the parent, before it listened; the horse that ran the job reused it.
+        assert output.count("loaded Vosk model for ko") == 1
+        assert output.index("loaded Vosk model for ko") < output.index("Listening on")
         job = Job.fetch(job_id, connection=Redis.from_url(app.config["REDIS_URL"]))
         assert job.get_status() == "finished"
         assert job.worker_name and "needs_listening" in job.return_value()
