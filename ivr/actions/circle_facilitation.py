@@ -112,8 +112,14 @@ def circle_fac_count(ctx, step, response):
     if session is None:
         return "circle_star_facilitator"
     hands = circles.hand_queue(session)
-    ctx.voice.speak(response, "circle_fac_count", count=len(circles.present(session, role="participant")),
-                    hands=len(hands))
+    count = len(circles.present(session, role="participant"))
+    ctx.voice.speak(response, "circle_fac_count_one" if count == 1 else "circle_fac_count", count=count)
+    if len(hands) == 1:
+        ctx.voice.speak(response, "circle_fac_hands_one")
+    elif hands:
+        ctx.voice.speak(response, "circle_fac_hands", hands=len(hands))
+    else:
+        ctx.voice.speak(response, "circle_no_hands")
     if hands:
         ctx.voice.speak(response, "circle_fac_hand_order")
         for participant in hands:
