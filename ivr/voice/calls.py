@@ -21,7 +21,7 @@ def start_call(form) -> Call:
         return call
     caller = callers.find_or_create(form.get("From"), current_app.config["CALLER_HASH_KEY"])
     language = (caller.language if caller and caller.language else None) or current_app.config["DEFAULT_LANGUAGE"]
-    call = Call(call_sid=sid, caller_id=caller.id if caller else None, language=language)
+    call = Call(call_sid=sid, caller=caller, language=language)
     db.session.add(call)
     try:
         with db.session.begin_nested():
