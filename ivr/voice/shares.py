@@ -4,8 +4,9 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, request
+from werkzeug.exceptions import HTTPException
 
-from ivr import shares
+from ivr import callback_spool, shares
 from ivr.extensions import db
 from ivr.models import ShareDraft
 from ivr.signing import require_twilio_signature
@@ -28,11 +29,17 @@ def recording():
 
 
 @bp.errorhandler(Exception)
-def keep_quiet(exc: Exception):
-    """Never a 500 to Twilio; the failure is logged loudly with the RecordingSid to replay it."""
-    if getattr(exc, "code", 500) < 500:
+def spool_for_later(exc: Exception):
+    """The share could not be persisted: spool the callback for the sweep to replay; 500 only if even that fails."""
+    if isinstance(exc, HTTPException) and exc.code < 500:
         return exc
-    log.exception("recording callback failed (RecordingSid=%s, draft=%s)",
-                  request.form.get("RecordingSid", "?"), request.args.get("d", "?"))
+    sid = request.form.get("RecordingSid", "?")
+    log.exception("recording callback failed (RecordingSid=%s, draft=%s); spooling it",
+                  sid, request.args.get("d", "?"))
     db.session.rollback()
+    try:
+        callback_spool.spool(request.args.get("d", ""), request.form)
+    except Exception:
+        log.exception("could not spool recording callback %s either", sid)
+        return ("", 500)  # let Twilio see the failure rather than pretend it was kept
     return ("", 204)
