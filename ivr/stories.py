@@ -116,9 +116,9 @@ def publish_share(share: Share, topic: Topic, title: str, *, content_note: str |
     key = (share.disguised_key if share.disguise else None) or share.redacted_key
     if share.disguise and not share.disguised_key:
         raise StoryError("the caller asked for a disguised voice and there is no disguised audio yet")
-    key = key or share.original_key
     if not key:
-        raise StoryError("the share has no audio")
+        # Only a redacted (or disguised) copy may ever be published, never the original.
+        raise StoryError("the share has no redacted audio yet")
     return add_story(topic, title, share.language, storage().get(key), share.duration_s or 0,
                      content_note=content_note, share_id=share.id)
 

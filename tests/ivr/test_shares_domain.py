@@ -168,6 +168,10 @@ def test_publishing_needs_library_consent_and_disguised_audio(app):
         shares.record_processing_result(wants_disguise.id, original_key=key)
         with pytest.raises(stories.StoryError):
             stories.publish_share(shares.get(wants_disguise.id), topic, "t")
+        plain = receive("RE-plain", disguise=False)
+        shares.record_processing_result(plain.id, original_key=storage().put("shares/y/original.wav", b"RIFF"))
+        with pytest.raises(stories.StoryError, match="redacted"):
+            stories.publish_share(shares.get(plain.id), topic, "t")  # never the unredacted original
 
 
 def test_an_original_stored_after_deletion_is_removed(app):
