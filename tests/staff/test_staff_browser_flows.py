@@ -7,6 +7,9 @@ import io
 import re
 
 import pytest
+import time
+
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
@@ -29,6 +32,17 @@ LOUD = speech_wav("one two three four five six seven eight nine ten eleven twelv
 def app_config():
     """Poll the console's roster every second, so live updates show quickly."""
     return {"STAFF_ROSTER_POLL_SECONDS": 1}
+
+
+def click_when_fresh(browser, css, attempts=20):
+    """Click an element the live roster may redraw (or briefly show from an older poll) first."""
+    for _ in range(attempts):
+        try:
+            browser.find_element(By.CSS_SELECTOR, css).click()
+            return
+        except (StaleElementReferenceException, NoSuchElementException):
+            time.sleep(0.25)
+    raise AssertionError(f"{css} never became clickable")
 
 
 def sign_in(browser, live_server, email):
@@ -111,7 +125,8 @@ def test_facilitator_console_mutes_a_participant_live(app, live_server, browser)
     fac_id = make_staff(app, "facilitator", name="Sam")
     circle_id = open_circle(app, fac_id)
     sim = simulator(app)
-    wait = WebDriverWait(browser, 15)
+    # The roster redraws itself every second: elements found a moment ago may be gone.
+    wait = WebDriverWait(browser, 15, ignored_exceptions=(StaleElementReferenceException,))
     try:
         facilitator_joins(sim)
         caller = participant_joins(sim, "+15550101111")
@@ -121,19 +136,19 @@ def test_facilitator_console_mutes_a_participant_live(app, live_server, browser)
         wait.until(EC.presence_of_element_located((By.ID, "roster")))
         participant = roster(app)[1]
         row = f'#roster li[data-participant="{participant.id}"]'
-        assert browser.find_element(By.CSS_SELECTOR, row).get_attribute("data-muted") == "true"
+        wait.until(lambda d: d.find_element(By.CSS_SELECTOR, row).get_attribute("data-muted") == "true")
 
         # Unmute, then mute: each reaches the conference through the telephony adapter.
-        browser.find_element(By.CSS_SELECTOR, f"{row} button[data-op=unmute]").click()
+        click_when_fresh(browser, f"{row} button[data-op=unmute]")
         wait.until(lambda d: d.find_element(By.CSS_SELECTOR, row).get_attribute("data-muted") == "false")
-        assert twilio_muted(sim, app, caller.sid) is False
-        browser.find_element(By.CSS_SELECTOR, f"{row} button[data-op=mute]").click()
+        wait.until(lambda d: twilio_muted(sim, app, caller.sid) is False)
+        click_when_fresh(browser, f"{row} button[data-op=mute]")
         wait.until(lambda d: d.find_element(By.CSS_SELECTOR, row).get_attribute("data-muted") == "true")
-        assert twilio_muted(sim, app, caller.sid) is True
+        wait.until(lambda d: twilio_muted(sim, app, caller.sid) is True)
 
         # The roster is live: a caller joining now appears without a reload.
         participant_joins(sim, "+15550102222")
         wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#roster li[data-participant]")) == 3)
-        assert "3 on the call" in browser.find_element(By.ID, "meeting").text
+        wait.until(lambda d: "3 on the call" in d.find_element(By.ID, "meeting").text)
     finally:
         sim.close()
