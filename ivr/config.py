@@ -35,6 +35,7 @@ def _defaults(var_dir: Path) -> dict:
         "TWILIO_AUTH_TOKEN": DEV_AUTH_TOKEN,
         "TWILIO_API_BASE": None,  # e.g. http://127.0.0.1:5050 for a simulator over HTTP
         "TWILIO_NUMBER": "+15005550006",
+        "TWILIO_TIMEOUT": 10,  # seconds for one REST call to Twilio
         "PUBLIC_BASE_URL": "http://localhost:5000",
         "CRISIS_NUMBER": "",
         "CRISIS_SPOKEN_NUMBER": "988",
@@ -50,7 +51,7 @@ def _defaults(var_dir: Path) -> dict:
     }
 
 
-_INT_KEYS = {"SHARE_RETENTION_DAYS", "MAX_SHARE_SECONDS", "GATHER_TIMEOUT"}
+_INT_KEYS = {"SHARE_RETENTION_DAYS", "MAX_SHARE_SECONDS", "GATHER_TIMEOUT", "TWILIO_TIMEOUT"}
 
 
 def load_config(test_config: dict | None = None, environ: os._Environ | dict | None = None) -> dict:
