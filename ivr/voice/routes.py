@@ -11,7 +11,7 @@ from ivr import engine
 from ivr.extensions import db
 from ivr.signing import require_twilio_signature
 from ivr.twiml import Voice, slow_digits, twiml
-from ivr.voice.calls import context_for, end_call, start_call
+from ivr.voice.calls import commit_call_state, context_for, end_call, start_call
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__, url_prefix="/voice")
@@ -29,7 +29,7 @@ def incoming():
     call = start_call(request.form)
     ctx = engine.CallContext(call=call, flows=flows(), config=current_app.config, form=request.form)
     response = engine.render(ctx, flows().start)
-    db.session.commit()
+    commit_call_state()
     return twiml(response)
 
 
@@ -38,7 +38,7 @@ def step(name: str):
     """Render a step (the target of <Redirect>s)."""
     ctx = context_for(request.form, flows())
     response = engine.render(ctx, _known(name))
-    db.session.commit()
+    commit_call_state()
     return twiml(response)
 
 
@@ -47,7 +47,7 @@ def step_input(name: str):
     """A step's Gather or Dial action: act on the caller's input."""
     ctx = context_for(request.form, flows())
     response = engine.handle_input(ctx, _known(name))
-    db.session.commit()
+    commit_call_state()
     return twiml(response)
 
 
