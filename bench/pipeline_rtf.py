@@ -7,7 +7,7 @@ no screening word lists, so the Korean job stops before redaction; the script al
 screened share adds (screening, bleeping and storing the redacted copy, and a disguised copy) on the
 same words, and reports the job with those steps included.
 
-    .venv/bin/python bench/pipeline_rtf.py [--seconds 60] [--runs 3]
+    .venv/bin/python bench/pipeline_rtf.py [--seconds 60] [--runs 5]
 
 Target: the job within 1.10x of plain Vosk.
 """
@@ -37,7 +37,7 @@ def plain_vosk(model, pcm: bytes, rate: int = 16000, chunk_s: float = 0.5) -> in
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--database", default=None, help="database URL (default: a fresh PostgreSQL one)")
     args = parser.parse_args()
 
@@ -94,7 +94,10 @@ def main() -> None:
     import statistics
     ratio_job = statistics.median(job) / statistics.median(plain)
     ratio_full = statistics.median(full) / statistics.median(plain)
-    print(f"ratio job/plain: {ratio_job:.3f}x   with screening+redaction+disguise: {ratio_full:.3f}x   (target <= 1.10x)")
+    print(f"ratio job/plain (medians): {ratio_job:.3f}x   with screening+redaction+disguise: {ratio_full:.3f}x   (target <= 1.10x)")
+    # Best-of-N (timeit's rule): the least disturbed run of each is the fairest comparison on a busy machine.
+    print(f"ratio job/plain (best of {args.runs}): {min(job) / min(plain):.3f}x   "
+          f"with screening+redaction+disguise: {min(full) / min(plain):.3f}x")
     print(machine_note())
 
 
