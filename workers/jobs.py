@@ -99,6 +99,9 @@ def _pipeline(app, share) -> Outcome:
 
     config = app.config
     original_key = _ensure_original(app, share)
+    db.session.refresh(share)
+    if share.status not in START_STATUSES:  # discarded or withdrawn while we fetched: stop here
+        return Outcome(share.id, share.status, "closed while processing")
     if original_key is None:  # the recording is gone at Twilio and we never stored it
         return _give_up(share.id, "the recording could not be found at Twilio")
     _forget_twilio_copy(share)

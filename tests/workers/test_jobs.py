@@ -345,3 +345,21 @@ def test_when_the_first_sms_fails_a_retrying_alert_job_gets_it_out(app, sim):
         assert len(sim.outbox) == 1
         alert = OncallAlert.query.filter_by(share_id=share_id).one()
         assert alert.status == "sent" and alert.attempts == 2
+
+
+def test_a_share_discarded_while_its_job_runs_keeps_nothing_and_the_job_stops(app, sim, korean_twilio_wav):
+    with app.app_context():
+        sid = add_twilio_recording(sim, korean_twilio_wav)
+        share_id = make_share(recording_sid=sid)
+        share = shares.mark_processing(share_id)
+        db.session.commit()
+        shares.discard(share_id)  # the caller pressed "discard" as the worker started
+        db.session.commit()
+
+        outcome = jobs._pipeline(app, share)
+
+        share = _share(share_id)
+        assert outcome.status == "discarded" and share.status == "discarded"
+        assert share.original_key is None and share.transcript is None
+        assert not storage().exists(jobs.original_key_for(share))
+        assert sim.recordings.get(sid) is None
