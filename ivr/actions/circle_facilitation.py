@@ -11,28 +11,6 @@ log = logging.getLogger(__name__)
 MAX_PIN_FAILURES = 3
 
 
-@action("circle_fac_number")
-def circle_fac_number(ctx, step, response):
-    """Digits step: a facilitator keys their circle number."""
-    return None
-
-
-@circle_fac_number.on_input
-def circle_fac_number_entered(ctx, step, response):
-    """Remember the circle; the PIN comes next (the number alone proves nothing)."""
-    digits = (ctx.form.get("Digits") or "").strip("#* ")
-    if digits == "0":
-        return "crisis"
-    circle = circles.find_circle(digits)
-    if circle is None:
-        ctx.voice.speak(response, "circle_unknown")
-        from ivr.engine import miss
-        miss(ctx, step, response, "invalid")
-        return None
-    circles.choose_circle(ctx.call.call_sid, circle)
-    return "circle_fac_pin"
-
-
 @action("circle_fac_pin")
 def circle_fac_pin(ctx, step, response):
     """Digits step (sensitive): the facilitator's PIN."""

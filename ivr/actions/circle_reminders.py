@@ -19,28 +19,6 @@ def circle_reminder_pick(ctx, step, response):
     return "circle_reminder_number"
 
 
-@action("circle_reminder_number")
-def circle_reminder_number(ctx, step, response):
-    """Digits step: which circle to be reminded about."""
-    return None
-
-
-@circle_reminder_number.on_input
-def circle_reminder_number_entered(ctx, step, response):
-    """Choose the circle for the reminder; 0 is the crisis line."""
-    digits = (ctx.form.get("Digits") or "").strip("#* ")
-    if digits == "0":
-        return "crisis"
-    circle = circles.find_circle(digits)
-    if circle is None:
-        ctx.voice.speak(response, "circle_unknown")
-        from ivr.engine import miss
-        miss(ctx, step, response, "invalid")
-        return None
-    circles.choose_circle(ctx.call.call_sid, circle)
-    return "circle_reminder_channel"
-
-
 @action("circle_reminder_request")
 def circle_reminder_request(ctx, step, response):
     """Ask for a reminder call or text before the chosen circle's next meeting."""

@@ -39,15 +39,15 @@ def circle_pick(ctx, step, response):
     return "circle_number"
 
 
-@action("circle_number")
-def circle_number(ctx, step, response):
-    """Digits step: the prompt asks for a circle number (rendered by the engine)."""
+@action("circle_choose")
+def circle_choose(ctx, step, response):
+    """Digits step: the caller keys a circle number (the engine speaks the step's prompt)."""
     return None
 
 
-@circle_number.on_input
-def circle_number_entered(ctx, step, response):
-    """Choose the circle whose number was keyed; 0 is the crisis line."""
+@circle_choose.on_input
+def circle_chosen(ctx, step, response):
+    """Choose the circle whose number was keyed and go on to the step's `next`; 0 is the crisis line."""
     digits = (ctx.form.get("Digits") or "").strip("#* ")
     if digits == "0":
         return "crisis"
@@ -59,7 +59,7 @@ def circle_number_entered(ctx, step, response):
         return None
     ctx.log(step.name, "chosen")
     circles.choose_circle(ctx.call.call_sid, circle)
-    return "circle_join"
+    return step.args["next"]
 
 
 @action("circle_join")

@@ -1,6 +1,6 @@
 """The crisis key works from every menu; a failed dial speaks the number twice and returns."""
 from tests.ivr.test_voice_incoming import _returning_caller, call, press
-from tests.twiml import parse, spoken
+from tests.twiml import spoken
 
 
 def menus(app):
