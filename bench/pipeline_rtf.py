@@ -49,7 +49,8 @@ def main() -> None:
 
     from ivr.extensions import db
     from ivr.models import Share
-    from workers import audio, jobs, vosk_models
+    from ivr import audio
+    from workers import jobs, vosk_models
     from workers.screen import screen
 
     with app.app_context():

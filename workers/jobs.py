@@ -95,7 +95,7 @@ def _process(app, share_id: int, force: bool) -> Outcome:
 def _pipeline(app, share) -> Outcome:
     from ivr import shares
     from ivr.extensions import db
-    from workers import audio
+    from ivr import audio
 
     config = app.config
     original_key = _ensure_original(app, share)
@@ -274,7 +274,7 @@ def _screen(config, transcript, language: str):
 
 def _redact_and_store(share, segment, *, spans, disguise: bool) -> dict[str, str]:
     """Store the redacted copy (personal details bleeped) and, if asked, its disguised version."""
-    from workers import audio
+    from ivr import audio
     from ivr.storage import storage
 
     store = storage()

@@ -262,7 +262,7 @@ def test_profanity_and_listening_reasons_are_shown_as_flags(app, staff):
 
 def test_a_share_as_the_workers_leave_it_is_reviewable_and_publishable(app, staff):
     """The real workers' screening and finishing step, then review: the page reads their data shapes."""
-    from workers import audio as worker_audio
+    from ivr import audio as worker_audio
     from workers import jobs
     from workers.screen import screen
     from workers.transcribe import Transcript, Word

@@ -1,4 +1,4 @@
-"""workers.audio against real ffmpeg output: decoding, measuring, tidying, bleeping, disguising."""
+"""ivr.audio against real ffmpeg output: decoding, measuring, tidying, bleeping, disguising."""
 from __future__ import annotations
 
 import math
@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from pydub import AudioSegment
 
-from workers import audio
-from workers.audio import AudioError
+from ivr import audio
+from ivr.audio import AudioError
 
 
 def samples(segment: AudioSegment) -> np.ndarray:

@@ -17,7 +17,8 @@ from ivr.storage import storage
 from tests.workers.pipeline_support import (
     add_twilio_recording, korean_wav, make_share, silence_wav, to_mp3, to_twilio_wav,
 )
-from workers import audio, jobs
+from ivr import audio
+from workers import jobs
 from workers.screen import screen
 from workers.transcribe import Transcript, Word
 

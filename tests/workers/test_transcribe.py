@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from workers import audio
+from ivr import audio
 from workers.transcribe import ModelNotFoundError, Transcript, TranscribeError, Word, load_model, model_path_for, transcribe
 
 

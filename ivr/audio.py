@@ -1,7 +1,9 @@
 """Audio for voice shares: decode, measure, tidy, bleep, disguise and export.
 
 Pure functions over bytes and pydub ``AudioSegment``s; ffmpeg does every codec's work. Decoding
-always yields 16 kHz mono signed 16-bit audio, the format Vosk wants.
+always yields 16 kHz mono signed 16-bit audio, the format Vosk wants. It lives in ivr/ (not
+workers/) because the workers' redaction and the moderators' bleep preview must be the same
+code, and the web process never imports workers/. Nothing here loads Vosk.
 """
 from __future__ import annotations
 
