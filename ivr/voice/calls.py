@@ -22,14 +22,17 @@ def start_call(form) -> Call:
         return call
     caller = callers.find_or_create(form.get("From"), current_app.config["CALLER_HASH_KEY"])
     language = (caller.language if caller and caller.language else None) or current_app.config["DEFAULT_LANGUAGE"]
-    call = Call(call_sid=sid, caller=caller, language=language)
+    return insert_call(Call(call_sid=sid, caller=caller, language=language))
+
+
+def insert_call(call: Call) -> Call:
+    """Add a new Call; if a concurrent retry of the webhook created its CallSid first, return that one."""
     db.session.add(call)
     try:
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError:
-        # A concurrent retry of the same webhook created it first.
-        call = find_call(sid)
+        return find_call(call.call_sid)
     return call
 
 

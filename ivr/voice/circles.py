@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from flask import abort, current_app, request
-from sqlalchemy.exc import IntegrityError
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr import circle_control, circles, engine, jobs, reminders
@@ -13,7 +12,7 @@ from ivr.extensions import db
 from ivr.models import Call
 from ivr.models.circles import Circle, CircleParticipant, CircleSession
 from ivr.twiml import Voice, slow_digits, twiml
-from ivr.voice.calls import find_call
+from ivr.voice.calls import find_call, insert_call
 from ivr.voice.routes import bp, flows
 
 log = logging.getLogger(__name__)
@@ -102,17 +101,10 @@ def circle_reminder_call():
     """The reminder call Peerline placed (?r=reminder id) was answered: enter `entry_circle_reminder`."""
     reminder = reminders.get(request.args.get("r", type=int))
     sid = request.form.get("CallSid", "")
-    call = find_call(sid)
-    if call is None:
-        # Outbound: "From" is our own number, so the caller comes from the reminder, not the form.
-        call = Call(call_sid=sid, caller_id=reminder.caller_id if reminder else None,
-                    language=reminder.language if reminder else current_app.config["DEFAULT_LANGUAGE"])
-        db.session.add(call)
-        try:
-            with db.session.begin_nested():
-                db.session.flush()
-        except IntegrityError:
-            call = find_call(sid)
+    # Outbound: "From" is our own number, so the caller comes from the reminder, not the form.
+    call = find_call(sid) or insert_call(Call(
+        call_sid=sid, caller_id=reminder.caller_id if reminder else None,
+        language=reminder.language if reminder else current_app.config["DEFAULT_LANGUAGE"]))
     state = circles.call_state(sid)
     state.reminder_id = reminder.id if reminder else None
     ctx = engine.CallContext(call=call, flows=flows(), config=current_app.config, form=request.form)
