@@ -43,6 +43,9 @@ def _defaults(var_dir: Path) -> dict:
         "STORAGE_DIR": str(var_dir / "storage"),
         "SHARE_RETENTION_DAYS": 90,
         "MAX_SHARE_SECONDS": 180,
+        "SHARE_MAX_ATTEMPTS": 4,  # processing attempts before a share shows "processing failed"
+        "SHARE_RETRY_INTERVALS": "30,120,600",  # seconds between them (rq Retry backoff)
+        "SWEEP_INTERVAL_S": 300,
         "FLOWS_DIR": str(ROOT / "flows"),
         "AUDIO_DIR": str(ROOT / "audio"),
         "DEFAULT_LANGUAGE": "en",
@@ -51,7 +54,8 @@ def _defaults(var_dir: Path) -> dict:
     }
 
 
-_INT_KEYS = {"SHARE_RETENTION_DAYS", "MAX_SHARE_SECONDS", "GATHER_TIMEOUT", "TWILIO_TIMEOUT"}
+_INT_KEYS = {"SHARE_RETENTION_DAYS", "MAX_SHARE_SECONDS", "GATHER_TIMEOUT", "TWILIO_TIMEOUT",
+             "SHARE_MAX_ATTEMPTS", "SWEEP_INTERVAL_S"}
 
 
 def load_config(test_config: dict | None = None, environ: os._Environ | dict | None = None) -> dict:
