@@ -36,10 +36,12 @@ class SweepReport:
     still_running: list[int] = field(default_factory=list)
     twilio_forgotten: list[int] = field(default_factory=list)
     purged: list[int] = field(default_factory=list)
+    replayed_callbacks: int = 0
 
     def summary(self) -> str:
         """One line for logs and the CLI."""
-        return (f"re-enqueued {len(self.requeued)}, still running or waiting {len(self.still_running)}, "
+        return (f"spooled callbacks replayed {self.replayed_callbacks}, "
+                f"re-enqueued {len(self.requeued)}, still running or waiting {len(self.still_running)}, "
                 f"Twilio copies deleted {len(self.twilio_forgotten)}, audio purged {len(self.purged)}")
 
 
@@ -52,6 +54,8 @@ def run(*, now: datetime | None = None, stuck_after: timedelta | None = None,
     stuck_after = DEFAULT_STUCK_AFTER if stuck_after is None else stuck_after
     heartbeat_grace = DEFAULT_HEARTBEAT_GRACE if heartbeat_grace is None else heartbeat_grace
     report = SweepReport()
+    from ivr import callback_spool
+    report.replayed_callbacks = callback_spool.replay()  # shares the database refused at callback time
     _requeue_stranded(report, now - stuck_after, heartbeat_grace, limit)
     _forget_twilio_copies(report, now - stuck_after, limit)
     _purge_expired(report, now - timedelta(days=int(config["SHARE_RETENTION_DAYS"])), limit)

@@ -48,3 +48,20 @@ def test_failure_to_spool_is_a_500_not_a_silent_204(twilio, app, caller, monkeyp
         "CallSid": "CA1", "RecordingSid": "RE78", "RecordingStatus": "completed",
         "RecordingUrl": "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE78", "RecordingDuration": "5"})
     assert r.status_code == 500
+
+
+def test_the_sweep_replays_the_spool(twilio, app, caller, monkeypatch):  # noqa: F811
+    from workers import sweep
+    _, draft_id = the_record(start_recording(twilio))
+
+    def database_down(*args, **kwargs):
+        raise OperationalError("INSERT INTO shares", {}, Exception("connection refused"))
+
+    with monkeypatch.context() as patch:
+        patch.setattr(shares, "receive_from_callback", database_down)
+        recording_callback(twilio, draft_id, rec="RE79", duration="12")
+    assert shares_in(app) == []
+    with app.app_context():
+        report = sweep.run()
+    assert report.replayed_callbacks == 1 and "spooled callbacks replayed 1" in report.summary()
+    assert [(s.recording_sid, s.status) for s in shares_in(app)] == [("RE79", "received")]

@@ -128,7 +128,7 @@ def test_back_replay_next_topics_options_and_end_of_topic(twilio, app, library):
 def test_helped_counts_once_and_names_nobody(twilio, app, library):
     new = f"?s={library['new']}"
     root = press(twilio, "story_play", "3", new)
-    assert "Thank you. We will let the person" in spoken(root)
+    assert "We have counted that this story helped someone" in spoken(root)
     assert action_of(root) == ("/voice/step/story_play/input", f"?s={library['new']}&h=1")
     press(twilio, "story_play", "3", f"{new}&h=1")  # pressing it again in the same place
     with app.app_context():
