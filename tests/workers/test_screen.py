@@ -137,6 +137,9 @@ def test_means_and_preparation_words_alone_sit_at_the_risk_floor():
     for text in ("i walked over the bridge", "i took my meds this morning", "i've bought a rope"):
         assert screen(text).priority == load_lexicon().risk_settings.floor
     assert screen("i want to die and i've bought a rope").tier == CRISIS
+    # A time counts as context: means gathered "for tonight" is preparation at full weight.
+    assert screen("i have been saving my pills and i will take them all tonight").tier == CRISIS
+    assert screen("i have the pills saved up and i am going to take them tonight").tier == CRISIS
 
 
 def test_a_crisis_is_never_outranked_by_other_findings():

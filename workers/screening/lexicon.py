@@ -44,6 +44,7 @@ class RiskSettings:
     third_person_window: int
     third_person_penalty: int
     imminent_patterns: tuple[Pattern, ...]
+    urgent_patterns: tuple[Pattern, ...]
     imminent_window: int
     imminent_bonus: int
     imminent_applies_from: int
@@ -150,6 +151,7 @@ def _compile(data: Mapping[str, Any]) -> Lexicon:
         third_person_window=int(m["third_person_window"]),
         third_person_penalty=int(m["third_person_penalty"]),
         imminent_patterns=patterns(m["imminent_patterns"]),
+        urgent_patterns=patterns(m["urgent_patterns"]),
         imminent_window=int(m["imminent_window"]),
         imminent_bonus=int(m["imminent_bonus"]),
         imminent_applies_from=int(m["imminent_applies_from"]),
@@ -181,7 +183,7 @@ def _compile(data: Mapping[str, Any]) -> Lexicon:
     risk = rules("risk", data["risk"])
     abuse = rules("abuse", data.get("abuse", []))
     every_pattern = [pat for rule in (*risk, *abuse, *personal.rules) for pat in rule.patterns]
-    every_pattern += [*risk_settings.past_patterns, *risk_settings.imminent_patterns, *personal.name_triggers]
+    every_pattern += [*risk_settings.past_patterns, *risk_settings.imminent_patterns, *risk_settings.urgent_patterns, *personal.name_triggers]
     vocabulary = Vocabulary({w for pat in every_pattern for w in pat.literals()}, exact)
     return Lexicon(
         language=str(data.get("language", "")),

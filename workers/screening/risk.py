@@ -18,10 +18,12 @@ def find_risk(matcher: Matcher, lexicon: Lexicon) -> list[Reason]:
     settings = lexicon.risk_settings
     hits = [(rule, match) for rule in lexicon.risk for match in matcher.find_all(rule.patterns)]
     hits = _outermost(hits)
-    # Words like "rope" or "bought" only carry full weight beside other risk language.
-    has_context = any(not rule.needs_context for rule, _ in hits)
     past = [(m.first, m.last) for m in matcher.find_all(settings.past_patterns)]
     imminent = [(m.first, m.last) for m in matcher.find_all(settings.imminent_patterns)]
+    # Words like "rope" or "bought" only carry full weight beside other risk language; an urgent
+    # time ("tonight") counts as such language: "saving my pills ... tonight" is preparation.
+    urgent = matcher.find_all(settings.urgent_patterns)
+    has_context = any(not rule.needs_context for rule, _ in hits) or bool(urgent)
     return [_reason(rule, match, matcher, settings, has_context, past, imminent) for rule, match in hits]
 
 
