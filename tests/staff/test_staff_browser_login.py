@@ -17,9 +17,9 @@ def test_sign_in_by_keyboard_and_sign_out(app, live_server, browser):
     browser.get(live_server.url + "/staff/admin/audit")
     wait = WebDriverWait(browser, 10)
     wait.until(EC.title_contains("Sign in"))
-    # The email field has focus; type, Tab to the password, Enter submits.
+    # The email field takes focus (autofocus may land just after the title); type, Tab, Enter submits.
+    wait.until(lambda b: b.switch_to.active_element.get_attribute("id") == "email")
     active = browser.switch_to.active_element
-    assert active.get_attribute("id") == "email"
     active.send_keys("admin@peerline.test", Keys.TAB)
     browser.switch_to.active_element.send_keys(PASSWORD, Keys.ENTER)
     wait.until(EC.title_contains("Audit log"))  # back where we were heading
