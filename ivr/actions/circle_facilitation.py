@@ -11,6 +11,23 @@ log = logging.getLogger(__name__)
 MAX_PIN_FAILURES = 3
 
 
+def facilitator_control(name: str):
+    """Register a star-menu control that needs the caller to facilitate a live meeting.
+
+    The wrapped function gets (ctx, session, response), speaks its outcome, and the facilitator
+    always goes back to their star menu; a caller who is not the facilitator just goes back too.
+    """
+    def decorator(fn):
+        def render(ctx, step, response):
+            session = facilitated_session(ctx)
+            if session is not None:
+                fn(ctx, session, response)
+            return "circle_star_facilitator"
+        render.__doc__ = fn.__doc__
+        return action(name)(render)
+    return decorator
+
+
 @action("circle_fac_pin")
 def circle_fac_pin(ctx, step, response):
     """Digits step (sensitive): the facilitator's PIN."""
@@ -41,12 +58,9 @@ def circle_fac_pin_entered(ctx, step, response):
     return "circle_enter"
 
 
-@action("circle_fac_unmute_next")
-def circle_fac_unmute_next(ctx, step, response):
+@facilitator_control("circle_fac_unmute_next")
+def circle_fac_unmute_next(ctx, session, response):
     """Unmute the first raised hand and announce it."""
-    session = facilitated_session(ctx)
-    if session is None:
-        return "circle_star_facilitator"
     result = circle_control.unmute_next(session)
     if result.note == "no_hands":
         ctx.voice.speak(response, "circle_no_hands")
@@ -55,40 +69,28 @@ def circle_fac_unmute_next(ctx, step, response):
         prompt = {0: "circle_unmuted_next_last", 1: "circle_unmuted_next_one"}.get(waiting, "circle_unmuted_next")
         ctx.voice.speak(response, prompt, waiting=waiting)
     report_failures(ctx, response, result)
-    return "circle_star_facilitator"
 
 
-@action("circle_fac_mute_all")
-def circle_fac_mute_all(ctx, step, response):
+@facilitator_control("circle_fac_mute_all")
+def circle_fac_mute_all(ctx, session, response):
     """Mute everyone but the facilitators."""
-    session = facilitated_session(ctx)
-    if session is None:
-        return "circle_star_facilitator"
     result = circle_control.mute_all(session)
     if result.ok:
         ctx.voice.speak(response, "circle_muted_all")
     report_failures(ctx, response, result)
-    return "circle_star_facilitator"
 
 
-@action("circle_fac_lock")
-def circle_fac_lock(ctx, step, response):
+@facilitator_control("circle_fac_lock")
+def circle_fac_lock(ctx, session, response):
     """Lock an open circle, or unlock a locked one."""
-    session = facilitated_session(ctx)
-    if session is None:
-        return "circle_star_facilitator"
     locked = not session.locked
     circle_control.set_lock(session, locked)
     ctx.voice.speak(response, "circle_locked_now" if locked else "circle_unlocked_now")
-    return "circle_star_facilitator"
 
 
-@action("circle_fac_count")
-def circle_fac_count(ctx, step, response):
+@facilitator_control("circle_fac_count")
+def circle_fac_count(ctx, session, response):
     """The count of participants and the raised hands in order (first names where recorded)."""
-    session = facilitated_session(ctx)
-    if session is None:
-        return "circle_star_facilitator"
     hands = circles.hand_queue(session)
     count = len(circles.present(session, role="participant"))
     ctx.voice.speak(response, "circle_fac_count_one" if count == 1 else "circle_fac_count", count=count)
@@ -105,22 +107,17 @@ def circle_fac_count(ctx, step, response):
                 response.play(participant.name_recording_url)
             else:
                 ctx.voice.speak(response, "circle_fac_hand_unnamed")
-    return "circle_star_facilitator"
 
 
-@action("circle_fac_remove_last")
-def circle_fac_remove_last(ctx, step, response):
+@facilitator_control("circle_fac_remove_last")
+def circle_fac_remove_last(ctx, session, response):
     """Remove whoever last had the floor."""
-    session = facilitated_session(ctx)
-    if session is None:
-        return "circle_star_facilitator"
     result = circle_control.remove_last_speaker(session)
     if result.note == "no_speaker":
         ctx.voice.speak(response, "circle_no_last_speaker")
     elif result.ok:
         ctx.voice.speak(response, "circle_removed_last")
     report_failures(ctx, response, result)
-    return "circle_star_facilitator"
 
 
 @action("circle_fac_end")
