@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 LEAD = timedelta(minutes=10)  # "your circle starts in 10 minutes"
 JOB = "workers.reminders.send_reminder"
+# A claim older than this after the reminder was due means the sending worker died.
+STUCK_AFTER = timedelta(minutes=3)
 
 
 def _fernet() -> Fernet:
@@ -106,6 +108,25 @@ def claim(reminder_id: int) -> bool:
         .values(status="sending")
     )
     return result.rowcount == 1
+
+
+def release_stuck(now: datetime | None = None, stuck_after: timedelta = STUCK_AFTER) -> list[int]:
+    """Put back, and send again, reminders a worker claimed and never finished (it died mid-send).
+
+    At-least-once: a worker killed after Twilio accepted the call but before it wrote "sent" means
+    a second reminder, which beats none.
+    """
+    now = now or utcnow()
+    rows = db.session.execute(select(CircleReminder).filter_by(status="sending")
+                              .where(CircleReminder.remind_at <= now - stuck_after)).scalars()
+    released = [r for r in rows if _aware(r.meeting_at) > now]
+    for reminder in released:
+        reminder.status = "pending"
+    db.session.commit()
+    for reminder in released:
+        if current_app.config.get("REDIS_URL"):
+            jobs.queue().enqueue(JOB, reminder.id, job_id=f"circle-reminder-{reminder.id}-stuck")
+    return [r.id for r in released]
 
 
 def release(reminder: CircleReminder) -> None:

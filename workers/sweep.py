@@ -37,10 +37,12 @@ class SweepReport:
     twilio_forgotten: list[int] = field(default_factory=list)
     purged: list[int] = field(default_factory=list)
     replayed_callbacks: int = 0
+    reminders_released: list[int] = field(default_factory=list)
 
     def summary(self) -> str:
         """One line for logs and the CLI."""
         return (f"spooled callbacks replayed {self.replayed_callbacks}, "
+                f"stuck reminders sent again {len(self.reminders_released)}, "
                 f"re-enqueued {len(self.requeued)}, still running or waiting {len(self.still_running)}, "
                 f"Twilio copies deleted {len(self.twilio_forgotten)}, audio purged {len(self.purged)}")
 
@@ -56,6 +58,8 @@ def run(*, now: datetime | None = None, stuck_after: timedelta | None = None,
     report = SweepReport()
     from ivr import callback_spool
     report.replayed_callbacks = callback_spool.replay()  # shares the database refused at callback time
+    from ivr import reminders
+    report.reminders_released = reminders.release_stuck(now)  # claimed by a worker that died
     _requeue_stranded(report, now - stuck_after, heartbeat_grace, limit)
     _forget_twilio_copies(report, now - stuck_after, limit)
     _purge_expired(report, now - timedelta(days=int(config["SHARE_RETENTION_DAYS"])), limit)

@@ -182,3 +182,21 @@ def test_cli_creates_circles_and_facilitators(runner, app):
         assert circle.timezone == "America/Chicago" and circle.start_time.hour == 19
         assert circles.verify_facilitator(circle, "4321") is not None
     assert runner.invoke(args=["circles", "remind"]).output.strip() == "nothing due"
+
+
+def test_a_reminder_whose_worker_died_mid_send_is_sent_by_the_sweep(twilio, app, sim):
+    from workers import sweep
+    closed_circle(app)
+    _returning_caller(twilio, app)
+    ask_for_reminder(twilio, app, key="2")
+    reminder_id = make_due(app, meeting_in=timedelta(minutes=6))  # due 4 minutes ago
+    with app.app_context():
+        assert reminders.claim(reminder_id)  # a worker took it, then was killed
+        db.session.commit()
+        fresh = reminders.release_stuck(stuck_after=timedelta(minutes=5))
+        assert fresh == []  # a claim this young may still be sending
+        report = sweep.run()
+        assert report.reminders_released == [reminder_id]
+        assert only_reminder(app).status == "pending"
+        assert send_due() == {"sent": 1}
+    assert len(sim.outbox) == 1
