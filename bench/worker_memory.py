@@ -40,17 +40,8 @@ def rollup(pid: int) -> dict[str, int]:
 
 def tree(pid: int) -> list[int]:
     """pid and all its descendants."""
-    out, frontier = [pid], [pid]
-    while frontier:
-        parent = frontier.pop()
-        try:
-            with open(f"/proc/{parent}/task/{parent}/children") as fh:
-                kids = [int(x) for x in fh.read().split()]
-        except OSError:
-            kids = []
-        out += kids
-        frontier += kids
-    return out
+    from tests.workers.pipeline_support import descendants
+    return [pid] + descendants(pid)
 
 
 def run_setup(name: str, commands: list[list[str]], jobs: int, env: dict, queue: Queue) -> dict:

@@ -150,7 +150,7 @@ def run_burst_worker(app, *args: str, timeout: float = 240, log_path: Path | Non
 
 def kill_group(proc: subprocess.Popen, sig: int = signal.SIGKILL) -> None:
     """Signal a worker and every process it forked (the work horse has its own group: find it too)."""
-    children = _descendants(proc.pid)
+    children = descendants(proc.pid)
     for pid in [proc.pid, *children]:
         try:
             os.kill(pid, sig)
@@ -162,7 +162,8 @@ def kill_group(proc: subprocess.Popen, sig: int = signal.SIGKILL) -> None:
         pass
 
 
-def _descendants(pid: int) -> list[int]:
+def descendants(pid: int) -> list[int]:
+    """Every descendant process of pid (from /proc), children before grandchildren."""
     found, frontier = [], [pid]
     while frontier:
         parent = frontier.pop()
