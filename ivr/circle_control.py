@@ -154,30 +154,29 @@ def unmute(participant: CircleParticipant) -> ControlResult:
 
 
 def _set_muted(participant: CircleParticipant, muted: bool) -> ControlResult:
-    session = participant.session
-    op = "mute" if muted else "unmute"
-    if session.conference_sid is None:
-        return ControlResult(op, target=participant, note="no_conference")
-    result = _single(op, participant, _telephony().set_muted, session.conference_sid, participant.call_sid, muted)
-    if result.ok:
+    def record():
         circles.record_muted(participant, muted)
         if not muted:
-            circles.record_speaker(session, participant)
+            circles.record_speaker(participant.session, participant)
+    return _set_state(participant, "mute" if muted else "unmute", _telephony().set_muted, muted, record)
+
+
+def _set_state(participant: CircleParticipant, op: str, rest_call, value: bool, record) -> ControlResult:
+    """One participant's mute or hold through the REST API; the roster changes only if Twilio agreed."""
+    session = participant.session
+    if session.conference_sid is None:
+        return ControlResult(op, target=participant, note="no_conference")
+    result = _single(op, participant, rest_call, session.conference_sid, participant.call_sid, value)
+    if result.ok:
+        record()
     db.session.flush()
     return result
 
 
 def hold(participant: CircleParticipant, on_hold: bool) -> ControlResult:
     """Put a participant on hold (they hear hold music) or bring them back."""
-    session = participant.session
-    op = "hold" if on_hold else "unhold"
-    if session.conference_sid is None:
-        return ControlResult(op, target=participant, note="no_conference")
-    result = _single(op, participant, _telephony().set_hold, session.conference_sid, participant.call_sid, on_hold)
-    if result.ok:
-        circles.record_hold(participant, on_hold)
-    db.session.flush()
-    return result
+    return _set_state(participant, "hold" if on_hold else "unhold", _telephony().set_hold, on_hold,
+                      lambda: circles.record_hold(participant, on_hold))
 
 
 def remove(participant: CircleParticipant) -> ControlResult:
