@@ -15,6 +15,12 @@ MAX_MISSES = 3  # the third miss ends the call kindly
 MAX_INLINE = 6  # steps rendered into one response before we hand over with a <Redirect>
 
 
+def crisis_values(config) -> dict:
+    """The crisis number for prompts: as dialled, and spelled out slowly enough to write down."""
+    number = config["CRISIS_NUMBER"] or config["CRISIS_SPOKEN_NUMBER"]
+    return {"crisis_number": number, "crisis_number_slow": slow_digits(number)}
+
+
 @dataclass
 class CallContext:
     """Everything a step or action needs about the call in progress."""
@@ -37,9 +43,7 @@ class CallContext:
     @property
     def voice(self) -> Voice:
         """A Voice for the call's current language."""
-        number = self.config["CRISIS_NUMBER"] or self.config["CRISIS_SPOKEN_NUMBER"]
-        values = {"crisis_number": number, "crisis_number_slow": slow_digits(number)}
-        return Voice(self.flows.prompts, self.language, self.config["PUBLIC_BASE_URL"], values)
+        return Voice(self.flows.prompts, self.language, self.config["PUBLIC_BASE_URL"], crisis_values(self.config))
 
     def url(self, path: str) -> str:
         """Absolute public URL for one of Peerline's paths (what Twilio will call and sign)."""

@@ -11,7 +11,7 @@ from ivr import circle_control, circles, engine, jobs, reminders
 from ivr.extensions import db
 from ivr.models import Call
 from ivr.models.circles import Circle, CircleParticipant, CircleSession
-from ivr.twiml import Voice, slow_digits, twiml
+from ivr.twiml import Voice, twiml
 from ivr.voice.calls import find_call, insert_call
 from ivr.voice.routes import bp, flows
 
@@ -31,9 +31,7 @@ def _get(model, arg: str):
 
 def _voice(language: str) -> Voice:
     config = current_app.config
-    number = config["CRISIS_NUMBER"] or config["CRISIS_SPOKEN_NUMBER"]
-    return Voice(flows().prompts, language, config["PUBLIC_BASE_URL"],
-                 {"crisis_number": number, "crisis_number_slow": slow_digits(number)})
+    return Voice(flows().prompts, language, config["PUBLIC_BASE_URL"], engine.crisis_values(config))
 
 
 @bp.post("/circles/conference")

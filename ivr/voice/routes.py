@@ -10,8 +10,8 @@ from werkzeug.exceptions import HTTPException
 from ivr import engine
 from ivr.extensions import db
 from ivr.signing import require_twilio_signature
-from ivr.twiml import Voice, slow_digits, twiml
-from ivr.voice.calls import commit_call_state, context_for, end_call, start_call
+from ivr.twiml import Voice, twiml
+from ivr.voice.calls import commit_call_state, context_for, end_call, find_call, start_call
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__, url_prefix="/voice")
@@ -74,13 +74,12 @@ def apologise(exc: Exception):
     log.exception("voice webhook failed (CallSid=%s, path=%s)", sid, request.path)
     db.session.rollback()
     config = current_app.config
-    language = request.args.get("lang") or config["DEFAULT_LANGUAGE"]
-    number = config["CRISIS_NUMBER"] or config["CRISIS_SPOKEN_NUMBER"]
-    voice = Voice(flows().prompts, language, config["PUBLIC_BASE_URL"],
-                  {"crisis_number": number, "crisis_number_slow": slow_digits(number)})
+    errors, language = _note_error(sid)
+    voice = Voice(flows().prompts, language or config["DEFAULT_LANGUAGE"], config["PUBLIC_BASE_URL"],
+                  engine.crisis_values(config))
     response = VoiceResponse()
     voice.speak(response, "error_apology")
-    if _note_error(sid) <= 1 and not request.path.endswith("/main_menu/input"):
+    if errors <= 1 and not request.path.endswith("/main_menu/input"):
         response.redirect(config["PUBLIC_BASE_URL"] + "/voice/step/main_menu", method="POST")
     else:
         voice.speak(response, "goodbye")
@@ -88,16 +87,15 @@ def apologise(exc: Exception):
     return twiml(response)
 
 
-def _note_error(sid: str) -> int:
-    """Count errors on this call so a persistent fault ends in goodbye, not a loop."""
+def _note_error(sid: str) -> tuple[int, str | None]:
+    """Count errors on this call (a persistent fault ends in goodbye, not a loop); also its language."""
     try:
-        from ivr.voice.calls import find_call
         call = find_call(sid)
         if call is None:
-            return 1
+            return 1, None
         call.errors = (call.errors or 0) + 1
         db.session.commit()
-        return call.errors
+        return call.errors, call.language
     except Exception:  # the database itself may be what failed
         db.session.rollback()
-        return 99
+        return 99, None

@@ -40,3 +40,10 @@ def test_database_failure_still_answers_twiml(twilio, app, monkeypatch):
     # A fault that persists ends kindly instead of looping.
     second = call(twilio, path="/voice/step/main_menu/input", Digits="1")
     assert second.find("Hangup") is not None
+
+
+def test_apology_is_in_the_callers_language(twilio):
+    call(twilio)
+    call(twilio, path="/voice/step/language/input", Digits="2")  # Spanish
+    root = call(twilio, path="/voice/step/no_such_step")
+    assert "Lo sentimos" in spoken(root) and root.find("Say").get("language") == "es-US"
