@@ -138,7 +138,7 @@ def circle_enter(ctx, step, response):
         session.conference_name,
         participant_label=participant.label,
         muted=participant.muted and not facilitator,
-        start_conference_on_enter=facilitator,
+        start_conference_on_enter=facilitator or session.staff_started,
         end_conference_on_exit=False,  # the facilitator steps out to the star menu mid-circle
         beep=False,
         wait_url=ctx.url(f"/voice/circles/wait?c={circle.id}" + ("&f=1" if facilitator else "")),
@@ -197,8 +197,9 @@ def circle_leave(ctx, step, response):
 # ---- helpers -------------------------------------------------------------------------------
 
 def joinable(circle: Circle) -> bool:
-    """True when callers may join now: its meeting time, or the facilitator has it running."""
-    return schedule.open_now(circle) or circles.is_live(circles.current_session(circle))
+    """True when callers may join now: its meeting time, or the facilitator or staff have it running."""
+    session = circles.current_session(circle)
+    return schedule.open_now(circle) or circles.is_live(session) or bool(session and session.staff_started)
 
 
 def when_said(ctx, circle: Circle, upcoming: bool = False) -> str:
