@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ivr import shares
+from ivr import guesses, shares
 from ivr.actions import keypad
 from ivr.actions.registry import action
 from ivr.extensions import db
@@ -134,12 +134,37 @@ def my_shares_pin(ctx, step, response):
 
 @my_shares_pin.on_input
 def my_shares_pin_entered(ctx, step, response):
-    """Check the PIN (argon2, locked after repeated failures) and open the share for this call."""
+    """Check the PIN and open the share for this call, within ivr.guesses' limits.
+
+    Three wrong tries per call, then the main menu. A share tried too often is locked for a
+    while (15 min, 1 h, 24 h) and the caller hears how long; its owner calling with caller ID
+    goes straight to their shares and is never asked for the PIN, so never locked out.
+    """
     pin = keypad.pressed(ctx).rstrip("#")
     share = shares.get(keypad.arg_id("s") or 0)
     if pin == CRISIS:
         return "crisis"
-    if share is None or not shares.check_pin(share, pin):
+    sid = ctx.call.call_sid
+    if guesses.calls_tries_used(guesses.SHARE_PIN, sid):
+        ctx.log(step.name, "no_more_tries")
+        ctx.voice.speak(response, "my_shares_no_more_tries")
+        return "main_menu"
+    wait = guesses.caller_pause(guesses.SHARE_PIN, ctx.call.caller_id)
+    if wait is None and share is not None:
+        wait = guesses.target_pause(guesses.SHARE_PIN, share.id)
+    if wait is not None:
+        ctx.log(step.name, "locked")
+        unit, values = guesses.spoken_wait(wait)
+        ctx.voice.speak(response, f"my_shares_locked_{unit}", **values)
+        return "main_menu"
+    opened = share is not None and bool(pin) and shares.check_pin(share, pin)
+    if pin:
+        guesses.note(guesses.SHARE_PIN, share.id if share else None, sid, ctx.call.caller_id, ok=opened)
+    if not opened:
+        if guesses.calls_tries_used(guesses.SHARE_PIN, sid):
+            ctx.voice.speak(response, "my_shares_no_match")
+            ctx.voice.speak(response, "my_shares_no_more_tries")
+            return "main_menu"
         keypad.miss(ctx, step, response, "my_shares_no_match" if pin else "no_input",
                     lambda r: _ask_reference(ctx, r))
         return None
