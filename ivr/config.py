@@ -51,11 +51,16 @@ def _defaults(var_dir: Path) -> dict:
         "DEFAULT_LANGUAGE": "en",
         "GATHER_TIMEOUT": 6,
         "LOG_LEVEL": "INFO",
+        # Bodies: Twilio's webhooks and staff forms are a few kB; anything bigger is refused (413).
+        "MAX_CONTENT_LENGTH": 64 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 64 * 1024,
+        "MAX_FORM_PARTS": 200,
     }
 
 
 _INT_KEYS = {"SHARE_RETENTION_DAYS", "MAX_SHARE_SECONDS", "GATHER_TIMEOUT", "TWILIO_TIMEOUT",
-             "SHARE_MAX_ATTEMPTS", "SWEEP_INTERVAL_S"}
+             "SHARE_MAX_ATTEMPTS", "SWEEP_INTERVAL_S", "MAX_CONTENT_LENGTH", "MAX_FORM_MEMORY_SIZE",
+             "MAX_FORM_PARTS"}
 
 
 def load_config(test_config: dict | None = None, environ: os._Environ | dict | None = None) -> dict:
