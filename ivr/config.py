@@ -55,12 +55,15 @@ def _defaults(var_dir: Path) -> dict:
         "MAX_CONTENT_LENGTH": 64 * 1024,
         "MAX_FORM_MEMORY_SIZE": 64 * 1024,
         "MAX_FORM_PARTS": 200,
+        # A hung database: connecting gives up after 3 s, one round trip in a web request after 5 s.
+        "DB_CONNECT_TIMEOUT_S": 3,
+        "DB_STATEMENT_TIMEOUT_S": 5,
     }
 
 
 _INT_KEYS = {"SHARE_RETENTION_DAYS", "MAX_SHARE_SECONDS", "GATHER_TIMEOUT", "TWILIO_TIMEOUT",
              "SHARE_MAX_ATTEMPTS", "SWEEP_INTERVAL_S", "MAX_CONTENT_LENGTH", "MAX_FORM_MEMORY_SIZE",
-             "MAX_FORM_PARTS"}
+             "MAX_FORM_PARTS", "DB_CONNECT_TIMEOUT_S", "DB_STATEMENT_TIMEOUT_S"}
 
 
 def load_config(test_config: dict | None = None, environ: os._Environ | dict | None = None) -> dict:
