@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -282,6 +283,58 @@ def mark_needs_listening(share_id: int, reason: str) -> Share | None:
     return share
 
 
+#: Failed fetches are retried by the sweep for this long after the recording was made.
+FETCH_RETRY_FOR = timedelta(days=1)
+
+
+def schedule_fetch_retry(share_id: int, now: datetime | None = None) -> datetime | None:
+    """The recording could not be fetched or stored after every retry: let the sweep try again later.
+
+    The wait grows with the share's age (a quarter of it, 5 minutes to 4 hours), for a day; after
+    that a moderator's Retry is the way. Returns when the next try is due (None: no more).
+    """
+    share = get(share_id)
+    now = now or utcnow()
+    if share is None or share.twilio_deleted or share.status in CLOSED_STATUSES:
+        return None
+    created = share.created_at if share.created_at.tzinfo else share.created_at.replace(tzinfo=timezone.utc)
+    age = now - created
+    if age > FETCH_RETRY_FOR:
+        share.retry_after = None
+        return None
+    wait = min(max(age / 4, timedelta(minutes=5)), timedelta(hours=4))
+    share.retry_after = now + wait
+    db.session.flush()
+    return share.retry_after
+
+
+def retryable(share: Share) -> bool:
+    """True when processing gave up on this share and trying again could help (moderators' Retry)."""
+    if share.status not in ("needs_listening", "failed"):
+        return False
+    if not (share.failure_reason or "").startswith("processing failed"):
+        return False
+    return bool(share.original_key) or not share.twilio_deleted  # its audio is still somewhere
+
+
+def retry_processing(share_id: int, actor: str) -> Share | None:
+    """Process a share again from the start (the sweep's backoff, or a moderator's Retry)."""
+    share = get(share_id)
+    if share is None or not retryable(share):
+        if share is not None:
+            share.retry_after = None
+        return None
+    share.status, share.attempts, share.retry_after = "received", 0, None
+    share.failure_reason = None
+    _audit(share, "retried", actor)
+    db.session.commit()  # before enqueueing: the worker must see the row
+    try:
+        enqueue_processing(share)
+    except Exception:  # Redis away: the sweep re-enqueues shares stranded in "received"
+        log.warning("share %s: retry not enqueued now; the sweep will", share.reference, exc_info=True)
+    return share
+
+
 def mark_failed(share_id: int, reason: str) -> Share | None:
     """Processing gave up: record why (the share is kept and shown to moderators)."""
     share = get(share_id)
@@ -446,7 +499,10 @@ def _forget_later(share: Share) -> None:
     # Commit before enqueueing: an rq worker may pick the job up at once and must see the row.
     if not share.twilio_deleted:
         db.session.commit()
-        jobs.enqueue(FORGET_JOB, share.id, job_id=f"forget-{share.recording_sid}")
+        try:
+            jobs.enqueue(FORGET_JOB, share.id, job_id=f"forget-{share.recording_sid}")
+        except Exception:  # Redis away: the sweep deletes Twilio's copy of every discarded/deleted share
+            log.warning("share %s: Twilio copy not forgotten yet; the sweep will", share.reference, exc_info=True)
 
 
 def _purge(share: Share) -> None:

@@ -104,7 +104,6 @@ def _pipeline(app, share) -> Outcome:
         return Outcome(share.id, share.status, "closed while processing")
     if original_key is None:  # the recording is gone at Twilio and we never stored it
         return _give_up(share.id, "the recording could not be found at Twilio")
-    _forget_twilio_copy(share)
 
     started = time.monotonic()
     data = _read(original_key)
@@ -112,8 +111,14 @@ def _pipeline(app, share) -> Outcome:
     try:
         segment = audio.decode(data, max_duration_s=limit)
     except audio.AudioError as exc:
-        # Corrupt, zero-length, implausible or far too long: retrying cannot help.
+        if not share.twilio_deleted:
+            # Maybe a bad download: drop our copy and fetch Twilio's again (kept until ours decodes).
+            _drop_original(share, original_key)
+            raise Transient(f"the stored copy did not decode: {exc}") from exc
+        # Corrupt, zero-length, implausible or far too long, and no other copy: retrying cannot help.
         return _give_up(share.id, str(exc))
+    # Only now that our copy decodes is Twilio's copy deleted.
+    _forget_twilio_copy(share)
     stats = audio.measure(segment)
     duration_s = int(round(stats.duration_s))
     truncated = share.truncated
@@ -212,6 +217,18 @@ def _ensure_original(app, share) -> str | None:
     shares.record_original(share.id, key)
     db.session.commit()
     return key
+
+
+def _drop_original(share, key: str) -> None:
+    """Remove a stored original that does not decode, so the next attempt fetches it again."""
+    from ivr.extensions import db
+    from ivr.storage import storage
+    try:
+        storage().delete(key)
+    except OSError:
+        log.warning("share %s: could not remove the undecodable copy %s", share.reference, key)
+    share.original_key = None
+    db.session.commit()
 
 
 def _forget_twilio_copy(share) -> None:
@@ -335,9 +352,23 @@ def _transient_failure(app, share_id: int, attempt: int, reason: str) -> Outcome
     max_attempts = _max_attempts(app)
     if attempt >= max_attempts:
         log.error("share %s: giving up after %s attempts: %s", share_id, attempt, reason)
-        return _give_up(share_id, reason)
+        outcome = _give_up(share_id, reason)
+        _retry_fetch_later(share_id)
+        return outcome
     log.warning("share %s: attempt %s of %s failed, will retry: %s", share_id, attempt, max_attempts, reason)
     raise Transient(reason)
+
+
+def _retry_fetch_later(share_id: int) -> None:
+    """We hold no copy (fetch or store kept failing): the sweep tries again with backoff for a day."""
+    from ivr import shares
+    from ivr.extensions import db
+    share = shares.get(share_id)
+    if share is not None and not share.original_key:
+        when = shares.schedule_fetch_retry(share_id)
+        db.session.commit()
+        log.warning("share %s: no stored copy yet; the sweep retries %s", share.reference,
+                    f"at {when:%H:%M} UTC" if when else "no more (a moderator can press Retry)")
 
 
 def _max_attempts(app) -> int:

@@ -61,7 +61,8 @@ def detail(share_id: int):
     return render_template("staff/share.html", share=share, words=review.words(share), flags=review.flags(share),
                            topics=stories.topics(), notes=stories.CONTENT_NOTES, review=review,
                            can_decide=share.status in OPEN, can_publish=share.consent == "library" and share.status in OPEN,
-                           wait=review.wait_seconds(share), follow_up_tiers=FOLLOW_UP_TIERS)
+                           wait=review.wait_seconds(share), follow_up_tiers=FOLLOW_UP_TIERS,
+                           shares_retryable=shares.retryable)
 
 
 @bp.get("/<int:share_id>/audio")
@@ -158,6 +159,20 @@ def follow_up(share_id: int):
     audit.record("share.follow_up", "share", share.id, detail=f"tier={share.tier}")
     db.session.commit()
     flash("Marked as followed up.")
+    return redirect(url_for(".detail", share_id=share.id))
+
+
+@bp.post("/<int:share_id>/retry")
+@allow(*MODERATORS)
+def retry(share_id: int):
+    """Process a share again whose processing gave up (fetch, store or decode kept failing)."""
+    share = _share(share_id)
+    if not shares.retryable(share):
+        flash("This share does not need another try.", "error")
+        return redirect(url_for(".detail", share_id=share.id)), 409
+    audit.record("share.retry", "share", share.id)
+    shares.retry_processing(share.id, actor=f"staff:{current_user.id}")  # commits
+    flash("Processing will be tried again.")
     return redirect(url_for(".detail", share_id=share.id))
 
 

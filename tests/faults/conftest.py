@@ -42,12 +42,35 @@ def private_redis():
 
 @pytest.fixture
 def pg_app(private_pg, tmp_path):
-    """The app on the private cluster (thawed and emptied after the test)."""
+    """The app on the private cluster, jobs inline (thawed and emptied after the test)."""
+    yield from _app_on(private_pg, tmp_path)
+
+
+@pytest.fixture
+def chaos_app(private_pg, private_redis, tmp_path):
+    """The app on the private cluster and the private Redis (jobs queue there, unworked)."""
+    yield from _app_on(private_pg, tmp_path, REDIS_URL=private_redis.url, RQ_QUEUE="chaos",
+                       SHARE_MAX_ATTEMPTS=2, SHARE_RETRY_INTERVALS="1")
+
+
+@pytest.fixture
+def chaos_sim(chaos_app):
+    """Twilio's stand-in, in-process, wired to the chaos app's telephony adapter."""
+    from ivr.simulator import Simulator
+    base = chaos_app.config["PUBLIC_BASE_URL"]
+    simulator = Simulator.in_process(chaos_app, base_url=base)
+    simulator.add_number(chaos_app.config["TWILIO_NUMBER"], base + "/voice/incoming",
+                         status_callback=base + "/voice/status")
+    yield simulator
+    simulator.close()
+
+
+def _app_on(private_pg, tmp_path, **extra):
     from sqlalchemy import text
 
     from ivr import create_app
     from ivr.extensions import db
-    app = create_app(base_config(tmp_path, DATABASE_URL=private_pg.url))
+    app = create_app(base_config(tmp_path, DATABASE_URL=private_pg.url, **extra))
     yield app
     private_pg.resume()
     with app.app_context():

@@ -150,7 +150,7 @@ def test_hang_up_mid_recording_still_makes_a_share(twilio, app, caller):
 
 def test_failed_and_absent_recordings_are_recorded(twilio, app, caller):
     _, draft_id = the_record(start_recording(twilio))
-    recording_callback(twilio, draft_id, rec="RE-absent", status="absent", duration="0")
+    recording_callback(twilio, draft_id, rec="REabsent", status="absent", duration="0")
     rows = shares_in(app)
     assert [(s.status, s.failure_reason) for s in rows] == [("failed", "twilio:absent")]
     assert queued_jobs(app) == []  # nothing to process
@@ -241,8 +241,8 @@ def test_recording_callback_refuses_unsigned_requests(client, app):
 
 
 def test_callback_for_an_unknown_draft_still_keeps_the_recording(twilio, app):
-    recording_callback(twilio, 999999, rec="RE-orphan")
-    assert [(s.recording_sid, s.status, s.consent) for s in shares_in(app)] == [("RE-orphan", "received", "private")]
+    recording_callback(twilio, 999999, rec="REorphan")
+    assert [(s.recording_sid, s.status, s.consent) for s in shares_in(app)] == [("REorphan", "received", "private")]
 
 
 def test_zero_at_the_pin_reaches_the_crisis_line(twilio, app):
