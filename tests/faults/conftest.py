@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import base_config
+from tests.conftest import _truncate, base_config
 from tests.faults.servers import PrivatePostgres, PrivateRedis
 
 
@@ -66,17 +66,8 @@ def chaos_sim(chaos_app):
 
 
 def _app_on(private_pg, tmp_path, **extra):
-    from sqlalchemy import text
-
     from ivr import create_app
-    from ivr.extensions import db
     app = create_app(base_config(tmp_path, DATABASE_URL=private_pg.url, **extra))
     yield app
     private_pg.resume()
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-        tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-        with db.engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        db.engine.dispose()
+    _truncate(app)

@@ -274,13 +274,13 @@ def test_spanish_caller_hears_only_spanish(twilio, app):
 
 def test_keep_before_the_callback_persists_the_share_once(twilio, app, caller):
     _, draft_id = the_record(start_recording(twilio))
-    record_action(twilio, rec="RE-early", duration="33")
+    record_action(twilio, rec="REearly", duration="33")
     root = press(twilio, "share_review", "2")
     (share,) = shares_in(app)
-    assert (share.recording_sid, share.status, share.duration_s) == ("RE-early", "received", 33)
+    assert (share.recording_sid, share.status, share.duration_s) == ("REearly", "received", 33)
     assert ", ".join(share.reference) in spoken(root)
-    recording_callback(twilio, draft_id, rec="RE-early", duration="33")
+    recording_callback(twilio, draft_id, rec="REearly", duration="33")
     assert [s.id for s in shares_in(app)] == [share.id]
-    assert queued_jobs(app) == ["share-RE-early"]
+    assert queued_jobs(app) == ["share-REearly"]
     with app.app_context():
         assert db.session.get(ShareDraft, draft_id).reference == share.reference
