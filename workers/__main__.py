@@ -33,6 +33,8 @@ class PeerlineWorker(Worker):
 
     #: Keep the periodic sweep scheduled from this worker's maintenance (off with --no-sweep).
     peerline_sweep = True
+    #: While Redis is away, look again at least this often (rq's default backs off to 60 s).
+    max_connection_wait_time = 10.0
 
     def execute_job(self, job, queue):
         """Close the parent's pooled connections (it should hold none), then fork as usual."""

@@ -32,7 +32,8 @@ def test_rqs_scheduler_is_back_within_a_minute_of_redis(chaos_app, private_redis
         connection = Redis.from_url(private_redis.url)
         job = Queue("chaos", connection=connection).enqueue_in(
             timedelta(seconds=1), "ivr.shares.forget_twilio_copy", 999999)
-        # rq alone restarts its scheduler at the next 10-minute maintenance; ours at once.
+        # rq alone restarts its scheduler at the next 10-minute maintenance; ours once it sees Redis
+        # again (it looks at least every 10 s while Redis is away).
         wait_for(lambda: Job.fetch(job.id, connection=connection).get_status() == "finished", 60, interval=0.5)
     finally:
         kill_group(proc)
