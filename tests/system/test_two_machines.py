@@ -85,7 +85,7 @@ def test_a_share_recorded_on_one_machine_is_processed_on_another_published_and_h
     wav.write_bytes(korean_wav(8, tmp_path / "speech"))
 
     # 1. A caller leaves a share from a terminal, through the simulator process.
-    first = system.terminal_call(tmp_path, "caller-1", shared, web.url, sim.url, f"1,3,2,2,rec {wav} #,2")
+    first = system.terminal_call(tmp_path, "caller-1", shared, web.url, sim.url, f"1,1,3,2,2,rec {wav} #,2")
     assert "Thank you for sharing" in first, first
 
     # 2. The worker (another process, another directory) fetches, transcribes and queues it.
