@@ -120,12 +120,17 @@ def add_phone_routes(exchange: Exchange) -> None:
         return inp
 
 
-def serve(exchange: Exchange, host: str, port: int) -> None:
-    """Serve the REST and phone APIs until interrupted (threaded: the app calls the REST API mid-webhook)."""
-    from werkzeug.serving import make_server
+def make_server(exchange: Exchange, host: str, port: int):
+    """A threaded HTTP server for the REST and phone APIs (threaded: the app calls the REST API mid-webhook)."""
+    from werkzeug.serving import make_server as werkzeug_server
     add_phone_routes(exchange)
-    server = make_server(host, port, exchange.sim.rest_app, threaded=True)
     threading.Thread(target=exchange.pump, daemon=True, name="sim-callbacks").start()
+    return werkzeug_server(host, port, exchange.sim.rest_app, threaded=True)
+
+
+def serve(exchange: Exchange, host: str, port: int) -> None:
+    """Serve the REST and phone APIs until interrupted."""
+    server = make_server(exchange, host, port)
     try:
         server.serve_forever()
     finally:
