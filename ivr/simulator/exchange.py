@@ -114,7 +114,9 @@ def add_phone_routes(exchange: Exchange) -> None:
             upload = request.files.get("audio")
             if upload is None:
                 raise ValueError("rec needs the audio file uploaded with it")
-            path = Path(tempfile.mkstemp(dir=exchange.uploads, suffix=Path(upload.filename or "a.wav").suffix)[1])
+            # Keep the caller's file name (it shows in the transcript) in a folder of its own.
+            name = Path(upload.filename or "recording.wav").name or "recording.wav"
+            path = Path(tempfile.mkdtemp(dir=exchange.uploads)) / name
             upload.save(path)
             inp.value = str(path)
         return inp
