@@ -28,6 +28,7 @@ class S3Storage:
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         self.client = client or _client(timeout)
+        self._versioning: bool | None = None
 
     @classmethod
     def from_url(cls, url: str, timeout: float = 10.0) -> "S3Storage":
@@ -82,16 +83,25 @@ class S3Storage:
         existed = self.exists(key)
         self._call("delete", key, self.client.delete_object, Bucket=self.bucket, Key=name)
         # A versioned bucket keeps the old bytes behind a delete marker: remove those too, so a
-        # deleted share is really gone. Services without versioning (or without the call) skip this.
-        try:
-            listing = self.client.list_object_versions(Bucket=self.bucket, Prefix=name)
-        except Exception:  # noqa: BLE001 - e.g. R2 has no ListObjectVersions; nothing versioned to remove
+        # deleted share is really gone. Buckets without versioning (most) skip the listing.
+        if not self._versioned():
             return existed
+        listing = self._call("delete", key, self.client.list_object_versions, Bucket=self.bucket, Prefix=name)
         for entry in listing.get("Versions", []) + listing.get("DeleteMarkers", []):
             if entry["Key"] == name and entry.get("VersionId") not in (None, "null"):
                 self._call("delete", key, self.client.delete_object, Bucket=self.bucket, Key=name,
                            VersionId=entry["VersionId"])
         return existed
+
+    def _versioned(self) -> bool:
+        """Whether the bucket keeps old versions (asked once; a service without the call has none)."""
+        if self._versioning is None:
+            try:
+                status = self.client.get_bucket_versioning(Bucket=self.bucket).get("Status")
+            except Exception:  # noqa: BLE001 - e.g. R2 has no versioning API: nothing versioned to remove
+                status = None
+            self._versioning = status in ("Enabled", "Suspended")
+        return self._versioning
 
     def check(self) -> None:
         """Raise StorageUnavailable with one line naming the variable to fix if the bucket is unusable."""
