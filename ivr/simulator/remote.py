@@ -58,7 +58,7 @@ class RemotePhone:
         if line.strip() and parse_script_item(line).kind == "record":
             path = Path(parse_script_item(line).value)
             if not path.is_file():
-                return {"lines": [], "error": f"no such file: {path}", "ended": False, "waiting": "record"}
+                return {"sid": sid, "lines": [], "error": f"no such file: {path}", "ended": False, "waiting": "record"}
             files = {"audio": (path.name, path.read_bytes())}
         return self._post(f"/phone/calls/{sid}", {"input": line}, files=files)
 
@@ -91,23 +91,19 @@ def run_remote_call(phone: RemotePhone, app_url: str, from_: str, to: str | None
             echo("[note end of script: hanging up]")
             show(phone.feed(state["sid"], "q"))
         return not errors
-    read = read or (lambda prompt: click.prompt(prompt, default="", show_default=False, prompt_suffix=""))
+    from ivr.simulator.terminal import ask, default_reader
+    read = read or default_reader
     echo(help_line)
     state = phone.place(app_url, from_, to, None)
     show(state)
     while not state.get("ended"):
-        waiting = state.get("waiting")
-        try:
-            line = read({"gather": "keys> ", "record": "record (rec file.wav)> ",
-                         "conference": "in conference (* leaves if allowed, Enter waits)> "}.get(waiting, "> "))
-        except (EOFError, click.Abort):
-            line = "q"
+        line = ask(read, state.get("waiting"))
         try:
             parse_script_item(line)
         except ValueError as exc:
             echo(str(exc))
             continue
-        state = {**phone.feed(state["sid"], line), "sid": state["sid"]}
+        state = phone.feed(state["sid"], line)
         show(state)
     echo(f"[call {state.get('status')}]")
     return not errors

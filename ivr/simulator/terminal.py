@@ -42,7 +42,7 @@ def place_call(sim: Simulator, from_: str, to: str | None, script: str | None, e
         Printer(call, echo).flush()
         _report_errors(sim, echo)
         return call
-    read = read or (lambda prompt: click.prompt(prompt, default="", show_default=False, prompt_suffix=""))
+    read = read or default_reader
     echo(HELP)
     call = sim.call(from_, to)
     printer = Printer(call, echo)
@@ -53,11 +53,7 @@ def place_call(sim: Simulator, from_: str, to: str | None, script: str | None, e
             _report_errors(sim, echo)
             return call
         waiting = call.waiting.kind if call.waiting else "?"
-        try:
-            line = read({"gather": "keys> ", "record": "record (rec file.wav)> ",
-                         "conference": "in conference (* leaves if allowed, Enter waits)> "}.get(waiting, "> "))
-        except (EOFError, click.Abort):
-            line = "q"
+        line = ask(read, waiting)
         try:
             inp = parse_script_item(line) if line.strip() else Input("silence")
         except ValueError as exc:
@@ -67,6 +63,20 @@ def place_call(sim: Simulator, from_: str, to: str | None, script: str | None, e
             _safe(sim, call.wait, echo)
             continue
         _safe(sim, lambda: sim.feed(call, inp), echo)
+
+
+def default_reader(prompt: str) -> str:
+    """Read one line at the terminal (empty for silence)."""
+    return click.prompt(prompt, default="", show_default=False, prompt_suffix="")
+
+
+def ask(read, waiting: str | None) -> str:
+    """Prompt for the next input, worded for what the call waits on; end of input hangs up."""
+    try:
+        return read({"gather": "keys> ", "record": "record (rec file.wav)> ",
+                     "conference": "in conference (* leaves if allowed, Enter waits)> "}.get(waiting, "> "))
+    except (EOFError, click.Abort):
+        return "q"
 
 
 def _safe(sim, fn, echo):

@@ -92,3 +92,12 @@ def test_a_403_says_the_base_url_differs_and_how_to_fix_it(app, web):
     error = sim.errors[0]
     assert f"HTTP 403 from POST {other}/voice/incoming (the app refused the X-Twilio-Signature" in error
     assert f"this call was signed for {other}" in error and f"PUBLIC_BASE_URL={other}" in error
+
+
+def test_an_interactive_terminal_call_through_the_simulator_process(app, runner, web, exchange):
+    _, sim_url = exchange
+    result = runner.invoke(args=["call", "--url", web.url, "--via", sim_url], input="1\n1\n9\nxyz\nq\n")
+    assert result.exit_code == 0, result.output
+    assert "keys> " in result.output and "Options. To change your language" in result.output
+    assert "not a script item: 'xyz'" in result.output  # a typo is shown, the call goes on
+    assert result.output.rstrip().endswith("[call completed]")
