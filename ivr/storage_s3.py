@@ -163,8 +163,13 @@ class _Body(io.RawIOBase):
 
 def _client(timeout: float):
     """An S3 client from boto3's standard configuration, with bounded timeouts and a few retries."""
+    import logging
+
     import boto3
     from botocore.config import Config
+    # botocore logs where it found credentials at INFO on every client: keep our logs about us.
+    if logging.getLogger("botocore").level == logging.NOTSET:
+        logging.getLogger("botocore").setLevel(logging.WARNING)
     config = Config(connect_timeout=timeout, read_timeout=timeout, retries={"max_attempts": 3, "mode": "standard"},
                     s3={"addressing_style": "path"} if _custom_endpoint() else None)
     return boto3.session.Session().client("s3", config=config)
