@@ -45,3 +45,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(sweep_command)
     from ivr.simulator.terminal import call_command
     app.cli.add_command(call_command)
+    from ivr.simulator.exchange import simulator_command_factory
+    app.cli.add_command(simulator_command_factory())
+    from ivr.storage_cli import storage_command
+    app.cli.add_command(storage_command)
