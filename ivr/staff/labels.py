@@ -141,17 +141,25 @@ def tier(value: str | None) -> str:
     return TIERS.get(value or "", UNRANKED)[0] if value else UNRANKED[0]
 
 
+def tier_key(share) -> str | None:
+    """The share's tier; one that processing sent to a person without ranking counts as needs listening."""
+    if not share.tier and share.status in ("needs_listening", "failed"):
+        return "needs_listening"
+    return share.tier
+
+
 def tier_sentence(share) -> str:
     """The tier as a moderator would say it: 'Needs listening: no transcript in this language ...'."""
-    return f"{tier(share.tier)}: {tier_meaning(share)}"
+    return f"{tier(tier_key(share))}: {tier_meaning(share)}"
 
 
 def tier_meaning(share) -> str:
     """What the share's tier means for the moderator, with the reason when it needs listening."""
-    if not share.tier:
+    key = tier_key(share)
+    if not key:
         return UNRANKED[1]
-    name, meaning = TIERS.get(share.tier, (humanise(share.tier), "screening gave this tier."))
-    if share.tier == "needs_listening":
+    name, meaning = TIERS.get(key, (humanise(key), "screening gave this tier."))
+    if key == "needs_listening":
         why = listening_reason(share)
         if why is not None:
             return why.what[0].lower() + why.what[1:]
