@@ -175,12 +175,6 @@ def listening_reason(share) -> Reason | None:
     return None
 
 
-def tier_class(value: str | None) -> str:
-    """The CSS badge class for a tier (kept to the classes staff.css styles)."""
-    return {"crisis": "crisis", "high": "high", "elevated": "warn", "abuse": "warn",
-            "needs_listening": "warn"}.get(value or "", "muted")
-
-
 def share_state(value: str | None) -> str:
     """A share's state in words."""
     return SHARE_STATES.get(value or "", humanise(value))
@@ -252,7 +246,7 @@ def flag_label(flag) -> str:
         return reason(text).what
     if flag.category == "profanity":
         return "Swear word (bleep it before publishing): " + text.split(":", 1)[-1].strip()
-    return text[:1].upper() + text[1:]
+    return text  # screening's own words for moderators (workers.screening.types.Reason.label)
 
 
 def queue_reasons(share, limit: int = 4) -> list[str]:
