@@ -146,5 +146,5 @@ def guard_parts(total: Count, parts: list[Count]) -> list[Count | Figure]:
     if not others:
         return list(parts)
     withheld = min(others, key=lambda i: parts[i].n)
-    return [Figure("not shown (it would reveal a small count)", hidden=True) if i == withheld else p
+    return [Figure("not shown", hidden=True) if i == withheld else p
             for i, p in enumerate(parts)]

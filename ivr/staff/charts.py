@@ -11,7 +11,7 @@ from datetime import date
 from markupsafe import Markup, escape
 
 WIDTH = 360
-FONT = 11
+FONT = 12
 
 
 def _nice_max(value: float) -> int:
@@ -59,8 +59,12 @@ def columns(uid: str, title: str, series: list[tuple[object, object]]) -> Markup
         fill = f"url(#hatch-{uid})" if count.hidden else "#0b5cad"
         parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{slot * 0.76:.1f}" height="{h:.1f}" fill="{fill}">'
                      f'<title>{escape(_label(label))}: {escape(count.shown)}</title></rect>')
-        if i % every == 0:
-            parts.append(f'<text x="{left + i * slot + slot / 2:.1f}" y="{height - 6}" text-anchor="middle" '
+        # Every few bars a label, and always the last one, anchored at its end so it stays inside.
+        last = i == n - 1
+        if last or (i % every == 0 and n - 1 - i > every):
+            anchor = "end" if last and n > 1 else "middle"
+            x_text = left + (i + 1) * slot if anchor == "end" else left + i * slot + slot / 2
+            parts.append(f'<text x="{x_text:.1f}" y="{height - 6}" text-anchor="{anchor}" '
                          f'fill="#1b1f24">{escape(_label(label))}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
