@@ -10,6 +10,9 @@ import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
+# One way of writing a duration on every staff page ("3 h 5 min"), the queue's and the reports'.
+from ivr.staff.review import human_duration as duration_text
+
 SMALL = 5
 FEWER = f"fewer than {SMALL}"
 
@@ -92,21 +95,6 @@ def nearest_rank(values: list[float], pct: float) -> float:
     """The pct-th percentile by the nearest-rank method (a value that occurred)."""
     ordered = sorted(values)
     return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
-
-
-def duration_text(seconds: float) -> str:
-    """'45 s', '12 min', '3 h 5 min', '2 d 4 h'."""
-    seconds = int(round(seconds))
-    d, rest = divmod(seconds, 86400)
-    h, rest = divmod(rest, 3600)
-    m, s = divmod(rest, 60)
-    if d:
-        return f"{d} d {h} h"
-    if h:
-        return f"{h} h {m} min"
-    if m:
-        return f"{m} min"
-    return f"{s} s"
 
 
 def median_duration(seconds: list[float]) -> Figure:
