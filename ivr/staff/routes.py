@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_wtf.csrf import CSRFError
 
-from ivr.staff import admin, auth, circles, guard, moderation, stories
+from ivr.staff import admin, auth, circles, guard, labels, moderation, reports, stories
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 bp.before_request(guard.check_request)
@@ -14,6 +14,7 @@ bp.register_blueprint(admin.bp)
 bp.register_blueprint(moderation.bp)
 bp.register_blueprint(stories.bp)
 bp.register_blueprint(circles.bp)
+bp.register_blueprint(reports.bp)
 
 
 @bp.app_errorhandler(CSRFError)
@@ -49,9 +50,16 @@ NAV = [
     ("staff.moderation.queue", "Queue"),
     ("staff.stories.index", "Stories"),
     ("staff.circles.index", "Circles"),
+    ("staff.reports.index", "Reports"),
     ("staff.admin.staff_list", "Staff"),
     ("staff.admin.audit_log", "Audit log"),
 ]
+
+
+@bp.app_context_processor
+def plain_labels():
+    """`labels` in every staff template: the one place internal values become words."""
+    return {"labels": labels}
 
 
 @bp.context_processor

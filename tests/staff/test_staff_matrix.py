@@ -52,6 +52,8 @@ EXPECTED: dict[str, object] = {
     "staff.circles.name_recording": RUNNERS,
     "staff.circles.participant_action": RUNNERS,
     "staff.circles.session_action": RUNNERS,
+    "staff.reports.index": MODERATION,
+    "staff.reports.csv_table": MODERATION,
 }
 
 
