@@ -87,9 +87,17 @@ def staff_password(user_id: int):
     return _change(user_id, lambda u: accounts.set_password(u, request.form.get("password", ""), current_user))
 
 
+#: Audit entries on one page (127 rows on one page were 17,000 px tall on a phone).
+AUDIT_PAGE = 50
+
+
 @bp.get("/audit")
 @allow("admin")
 def audit_log():
-    """The newest audit entries, filterable by action."""
+    """The audit entries, newest first, 50 a page, filterable by action."""
     action = request.args.get("action") or None
-    return render_template("staff/admin_audit.html", entries=audit.recent(300, action=action), action=action)
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    # One row more than a page tells whether an older page exists, without counting the table.
+    rows = audit.recent(AUDIT_PAGE + 1, action=action, offset=(page - 1) * AUDIT_PAGE)
+    return render_template("staff/admin_audit.html", entries=rows[:AUDIT_PAGE], action=action, page=page,
+                           older=len(rows) > AUDIT_PAGE)

@@ -113,7 +113,9 @@ def publish(share_id: int):
     title = (form.get("title") or "").strip()
     note = form.get("content_note") or None
     if topic is None or not title or (note and note not in stories.CONTENT_NOTES):
-        flash("Choose a topic, give a title and pick a content note from the list.", "error")
+        wrong = [f for f, bad in (("topic", topic is None), ("title", not title),
+                                  ("content_note", note and note not in stories.CONTENT_NOTES)) if bad]
+        flash("Choose a topic, give a title and pick a content note from the list.", "error:" + " ".join(wrong))
         return redirect(url_for(".detail", share_id=share.id)), 422
     indices = _indices(share, form.get("bleep"))
     audio_bytes = _render(share, form.get("bleep"))
@@ -152,7 +154,7 @@ def follow_up(share_id: int):
     share = _share(share_id)
     note = (request.form.get("note") or "").strip()
     if not note:
-        flash("Write a short note of what was done.", "error")
+        flash("Write a short note of what was done.", "error:note")
         return redirect(url_for(".detail", share_id=share.id)), 422
     shares.follow_up(share.id, note[:2000])
     audit.record("share.follow_up", "share", share.id, detail=f"tier={share.tier}")
