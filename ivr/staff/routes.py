@@ -10,6 +10,19 @@ from ivr.staff import admin, auth, circles, guard, moderation, stories
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 bp.before_request(guard.check_request)
 bp.after_request(guard.secure_headers)
+
+
+@bp.after_request
+def refused_form_page(response):
+    """A refused form answered "redirect, 4xx": browsers do not follow that and showed Werkzeug's bare
+    "Redirecting..." page. Show the staff page with the message and the way back instead (same status)."""
+    if 400 <= response.status_code < 500 and response.location and request.accept_mimetypes.accept_html \
+            and request.accept_mimetypes.best != "application/json":
+        page = render_template("staff/error.html", code=response.status_code, title="Not saved",
+                               message="Nothing was changed.", back=response.location, back_label="Back to the form")
+        response.set_data(page)
+        response.mimetype = "text/html"
+    return response
 bp.register_blueprint(auth.bp)
 bp.register_blueprint(admin.bp)
 bp.register_blueprint(moderation.bp)

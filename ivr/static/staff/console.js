@@ -14,6 +14,7 @@
   var LABELS = { mute: "Mute", unmute: "Unmute", remove: "Remove" };
   var known = null;  // the last state seen, to announce only what changed
   var busy = false;  // an action is on its way: its answer is the next state
+  var generation = 0;  // bumped by every action, so a poll sent before it cannot undo its answer
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -185,6 +186,7 @@
 
   function poll() {
     if (busy) { return; }
+    var sent = generation;
     fetch(rosterUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) {
         if (r.redirected) {  // sent to the sign-in page: the session ended
@@ -196,7 +198,7 @@
         if (!r.ok) { throw new Error("roster " + r.status); }
         return r.json();
       })
-      .then(function (state) { if (!busy) { render(state); } })
+      .then(function (state) { if (!busy && sent === generation) { render(state); } })
       .catch(function () { /* keep the last roster; the next poll tries again */ });
   }
 
@@ -218,6 +220,7 @@
     if (!button || button.getAttribute("aria-disabled") === "true") { return; }
     button.setAttribute("aria-disabled", "true");
     busy = true;
+    generation += 1;
     var op = button.dataset.op;
     fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin",
                          headers: { Accept: "application/json", "X-CSRFToken": token } })
