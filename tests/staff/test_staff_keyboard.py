@@ -120,6 +120,14 @@ def test_console_keeps_focus_through_refreshes_and_actions(app, live_server, bro
         assert browser.find_element(By.ID, "console-news").text == news  # nothing new: nothing re-said
         assert browser.execute_script("return window.rowsRemoved") == 0
         assert active_is(browser, mute_all)
+
+        # Removing someone takes their controls away: focus stays on their row, not the page.
+        remove = browser.find_element(By.CSS_SELECTOR, f'#participant-{third.id} button[data-op="remove"]')
+        browser.execute_script("arguments[0].focus()", remove)
+        browser.switch_to.active_element.send_keys(Keys.ENTER)
+        wait.until(lambda d: "Participant 3 was removed" in d.find_element(By.ID, "console-news").text)
+        assert browser.switch_to.active_element.get_attribute("id") == f"participant-{third.id}"
+        assert browser.find_elements(By.CSS_SELECTOR, f"#participant-{third.id} button") == []
     finally:
         sim.close()
 
@@ -183,12 +191,17 @@ def test_review_reaches_publish_in_under_20_tabs_and_enter_publishes(app, live_s
     WebDriverWait(browser, 20).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".flash"), "Published"))
 
 
-def test_publish_error_marks_the_field_and_takes_focus(app, live_server, browser):
+def open_a_share(app, live_server, browser) -> None:
+    """A moderator signed in, on the review page of a publishable share."""
     make_staff(app, "moderator", name="Maya")
     make_topic(app)
     share_id = make_share(app)
     sign_in(browser, live_server.url, "moderator@peerline.test")
     browser.get(f"{live_server.url}/staff/shares/{share_id}")
+
+
+def test_publish_error_marks_the_field_and_takes_focus(app, live_server, browser):
+    open_a_share(app, live_server, browser)
     # The browser's own check first: an empty required title is marked invalid when submitted.
     browser.find_element(By.ID, "publish-button").click()
     assert browser.find_element(By.ID, "title").get_attribute("aria-invalid") == "true"
@@ -201,15 +214,11 @@ def test_publish_error_marks_the_field_and_takes_focus(app, live_server, browser
 
 
 def test_focus_rings_and_flagged_words_have_3_to_1_contrast(app, live_server, browser):
-    make_staff(app, "moderator", name="Maya")
-    make_topic(app)
-    share_id = make_share(app)
-    sign_in(browser, live_server.url, "moderator@peerline.test")
-    browser.get(f"{live_server.url}/staff/shares/{share_id}")
+    open_a_share(app, live_server, browser)
     checked = {}
     for css in ("header.top a.brand", "main a", "#title", "#publish-button", "#preview-button", "#transcript .w.flagged"):
         element = browser.find_element(By.CSS_SELECTOR, css)
-        # Focus as a keyboard does (so :focus-visible applies): focus the one before, then Tab.
+        # Focus without a pointer, as a keyboard would: the :focus-visible ring must show.
         browser.execute_script("arguments[0].focus()", element)
         assert browser.execute_script("return document.activeElement.matches(':focus-visible')"), css
         ring = browser.execute_script(CONTRAST_JS + "var e = document.activeElement, s = getComputedStyle(e);"
