@@ -37,7 +37,8 @@ def staff_create():
                         form.get("role", ""), actor=current_user)
     except accounts.AccountError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        # The new-account form's fields are "new-<field>": the message marks the one at fault.
+        flash(str(exc), f"error:new-{exc.field}" if exc.field else "error")
         return render_template("staff/admin_staff.html", people=accounts.all_staff(), roles=ROLES,
                                now=accounts.utcnow(), form=form), 422
     db.session.commit()

@@ -103,3 +103,12 @@ def test_a_refused_form_elsewhere_shows_a_page_not_a_bare_redirect(app, staff):
     assert page.status_code == 422 and page.headers["Location"].endswith("/staff/circles/")
     assert "Redirecting..." not in html and "<h1>Not saved</h1>" in html and '<meta name="viewport"' in html
     assert 'class="flash error"' in html and ">Back to the form</a>" in html
+
+
+def test_a_refused_new_account_names_the_field_at_fault(app, staff):
+    page = staff("admin").post("/staff/admin/staff", {"email": "new@peerline.test", "name": "New", "role": "moderator",
+                                                      "password": "short"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422
+    assert re.search(r'<p class="flash error" data-fields="new-password">Passwords need at least 12', html)
+    assert 'id="new-password"' in html
