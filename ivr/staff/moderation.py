@@ -58,10 +58,15 @@ def detail(share_id: int):
     share = _share(share_id)
     audit.record("share.view", "share", share.id)
     db.session.commit()
+    return _review_page(share)
+
+
+def _review_page(share: Share, status: int = 200):
+    """The review page; after a refused form it is shown again in place (the error marks its fields)."""
     return render_template("staff/share.html", share=share, words=review.words(share), flags=review.flags(share),
                            topics=stories.topics(), notes=stories.CONTENT_NOTES, review=review,
                            can_decide=share.status in OPEN, can_publish=share.consent == "library" and share.status in OPEN,
-                           wait=review.wait_seconds(share), follow_up_tiers=FOLLOW_UP_TIERS)
+                           wait=review.wait_seconds(share), follow_up_tiers=FOLLOW_UP_TIERS), status
 
 
 @bp.get("/<int:share_id>/audio")
@@ -113,8 +118,10 @@ def publish(share_id: int):
     title = (form.get("title") or "").strip()
     note = form.get("content_note") or None
     if topic is None or not title or (note and note not in stories.CONTENT_NOTES):
-        flash("Choose a topic, give a title and pick a content note from the list.", "error")
-        return redirect(url_for(".detail", share_id=share.id)), 422
+        wrong = [f for f, bad in (("topic", topic is None), ("title", not title),
+                                  ("content_note", note and note not in stories.CONTENT_NOTES)) if bad]
+        flash("Choose a topic, give a title and pick a content note from the list.", "error:" + " ".join(wrong))
+        return _review_page(share, 422)
     indices = _indices(share, form.get("bleep"))
     audio_bytes = _render(share, form.get("bleep"))
     try:
@@ -152,8 +159,8 @@ def follow_up(share_id: int):
     share = _share(share_id)
     note = (request.form.get("note") or "").strip()
     if not note:
-        flash("Write a short note of what was done.", "error")
-        return redirect(url_for(".detail", share_id=share.id)), 422
+        flash("Write a short note of what was done.", "error:note")
+        return _review_page(share, 422)
     shares.follow_up(share.id, note[:2000])
     audit.record("share.follow_up", "share", share.id, detail=f"tier={share.tier}")
     db.session.commit()
