@@ -1,6 +1,7 @@
 """Words as the screening sees them: tokens from transcripts or text, and forgiving comparison."""
 from __future__ import annotations
 
+import unicodedata
 from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Any, Iterable, Mapping
@@ -14,8 +15,16 @@ _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'"})
 
 
 def key_of(word: str) -> str:
-    """The matching form of a word: lowercase, apostrophes dropped."""
-    return word.lower().translate(_APOSTROPHES).replace("'", "")
+    """The matching form of a word: lowercase, apostrophes and accents dropped ("mí" -> "mi")."""
+    return _fold(word.lower().translate(_APOSTROPHES).replace("'", ""))
+
+
+@lru_cache(maxsize=65536)
+def _fold(word: str) -> str:
+    # Recognisers and typists drop Spanish accents unevenly; "ñ" folds too ("manana"), harmlessly.
+    if word.isascii():
+        return word
+    return "".join(ch for ch in unicodedata.normalize("NFD", word) if not unicodedata.combining(ch))
 
 
 def tokenise(source: Any) -> list[Token]:
