@@ -6,14 +6,19 @@ import sys
 
 import click
 
-from workers.screen import LexiconError, screen
+from workers.screen import LexiconError, Tier, screen
 
 
 def families_fired(result) -> dict[str, list[str]]:
-    """Warning-sign families that fired, most urgent first, with the words that triggered each."""
+    """Warning-sign families that fired, most urgent first, with the words that triggered each.
+
+    Mentions listed below the risk tiers (a lone "bridge", a song) are reasons, not fired families.
+    """
     fired: dict[str, list[str]] = {}
     for reason in result.reasons:
-        if reason.category == "risk" and reason.family and reason.text not in fired.get(reason.family, []):
+        if reason.category != "risk" or not reason.family or reason.priority < Tier.ELEVATED.floor:
+            continue
+        if reason.text not in fired.get(reason.family, []):
             fired.setdefault(reason.family, []).append(reason.text)
     return fired
 
