@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from enum import IntEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class Tier(IntEnum):
@@ -51,9 +51,8 @@ _FLOORS = {
 }
 
 
-@dataclass(frozen=True)
-class Token:
-    """A word prepared for matching, remembering where it came from."""
+class Token(NamedTuple):
+    """A word prepared for matching, remembering where it came from (a tuple: cheap to build)."""
 
     text: str  # as heard, lowercased
     key: str  # matching form: apostrophes dropped ("i'm" -> "im")
