@@ -110,6 +110,32 @@ def reason_labels(share) -> list[str]:
     return [f.label for f in flags(share)][:4]
 
 
+# What processing wrote (workers/jobs.py, workers/screen.py) -> what a moderator needs to hear.
+_UNRANKED = (
+    ("no speech-recognition model", "No transcript: there is no speech model for this language ({lang}) yet. Listen to the recording."),
+    ("no screening word lists", "Not ranked: there are no warning-sign word lists for this language ({lang}) yet. Read or listen."),
+    ("no speech detected", "No speech was found. Listen to check the recording is really silent."),
+    ("attempts never finished", "Processing kept stopping before it finished. Listen to the recording; you can retry."),
+    ("processing failed", "Processing failed, so nobody has ranked it. Listen to the recording; you can retry."),
+    ("transcription failed", "No transcript: transcription failed. Listen to the recording; you can retry."),
+    ("nothing was recognised", "The transcript is empty. Listen to the recording."),
+    ("risk words were recognised uncertainly", "Risk words may have been said but were hard to make out. Listen to confirm."),
+    ("low recognition confidence", "The words were hard to make out, so the transcript cannot be trusted. Listen."),
+    ("recognised with confidence", "Many words were hard to make out, so the transcript cannot be trusted. Listen."),
+)
+
+
+def unranked_reason(share) -> str:
+    """Why a needs-listening share has no ranking, in plain words for the queue."""
+    screening = share.screening if isinstance(share.screening, dict) else {}
+    said = [share.failure_reason or "", *(str(r) for r in share.reasons or []),
+            *(str(r) for r in screening.get("listening_reasons") or [])]
+    for needle, words in _UNRANKED:
+        if any(needle in text for text in said):
+            return words.format(lang=share.language)
+    return "Not ranked yet. Listen to the recording."
+
+
 def waiting_since(share) -> datetime:
     """When the share started waiting for a moderator."""
     return aware(share.queued_at or share.created_at)
