@@ -127,7 +127,9 @@ class Matcher:
     def _node(self, node: Union[Lit, Gap, Group], i: int) -> Iterator[tuple[int, tuple[int, ...], float]]:
         n = len(self.keys)
         if isinstance(node, Lit):
-            if i < n and (s := self.score(self.keys[i], node.words)):
+            if i >= n or node.words.isdisjoint(self._start_words(i)):
+                return  # nothing position i could stand for, alone or joined, is listed here
+            if (s := self.score(self.keys[i], node.words)):
                 yield i + 1, (i,), s
             if i + 1 < n and (s := self.score(self.keys[i] + self.keys[i + 1], node.words)):
                 # An approximate join must not just swallow a stray word next to an exact match
