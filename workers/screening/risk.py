@@ -27,6 +27,8 @@ def find_risk(matcher: Matcher, lexicon: Lexicon) -> list[Reason]:
     """Risk reasons in a transcript, one per distinct finding."""
     s = lexicon.risk_settings
     hits = _outermost([(rule, match) for rule in lexicon.risk for match in matcher.find_all(rule.patterns)])
+    if not hits:
+        return []  # most shares: no need to look for the words that would weigh a hit
     spans = {
         "past": _spans(matcher, s.past_patterns),
         "imminent": _spans(matcher, s.imminent_patterns),
