@@ -36,7 +36,8 @@ def test_shipped_flows_are_valid(tree):
 
 @pytest.mark.parametrize("old,new,message", [
     ('"1" = "stories"', '"1" = "nowhere"', "missing step 'nowhere'"),
-    ('"0" = "crisis" }\nspeech = { en = { story', '"8" = "crisis" }\nspeech = { en = { story', "does not offer the crisis key"),
+    ('"0" = "crisis" }\nback = "main_menu"\nspeech = { en = { story', '"8" = "crisis" }\nback = "main_menu"\nspeech = { en = { story',
+     "does not offer the crisis key"),
     ('prompt = "main_menu"', 'prompt = "no_such_prompt"', "prompt 'no_such_prompt' does not exist"),
     ('action = "welcome"', 'action = "not_registered"', "action 'not_registered' is not registered"),
     ('[steps.goodbye]\n', '[steps.orphan]\nkind = "say"\nprompts = ["goodbye"]\nhangup = true\n\n[steps.goodbye]\n',

@@ -57,7 +57,7 @@ def test_the_story_player_speaks_three_main_keys_and_star(tree):
     ("prompts.toml", "For options, press 9. For the crisis line", "For options, press 9. For help, press 4. For the crisis line",
      "'main_menu' offers 5 choices"),
     ("prompts.toml", 'en = "Thank you for calling Peerline.', 'en = "' + "very " * 35 + 'Thank you for calling Peerline.',
-     "prompt 'goodbye' [en]: 41 words"),
+     "prompt 'goodbye' [en]: 45 words"),
     ("circles.prompts.toml", "Oprima 1 para cerrar o abrir. 2 para sacar a quien habló. 3 para terminar. Numeral para volver. 0 para",
      "Oprima 1 para cerrar o abrir. 2 para sacar a quien habló. 3 para terminar. Numeral para volver. Nada para",
      "step 'circle_fac_more' [es]: 'circle_fac_more_simple' does not name the crisis key 0"),

@@ -102,10 +102,10 @@ def run(app, sim, journey: dict) -> str:
     if not call.ended:
         call.transcript.append(Entry("note", "end of script: hanging up", sim.clock))
         call.hangup()
-    lines = [f"# {journey['name']}: {journey['about']}", f"# script: {', '.join(journey['script'])}", ""]
-    lines += [("  " if e.kind == "say" else "") + e.line() for e in call.transcript]
+    header = [f"# {journey['name']}: {journey['about']}", f"# script: {', '.join(journey['script'])}", ""]
+    lines = [("  " if e.kind == "say" else "") + e.line() for e in call.transcript]
     lines += [f"[simulator error] {err}" for err in sim.errors]
-    return normalise("\n".join(lines) + "\n")
+    return "\n".join(header) + "\n" + normalise("\n".join(lines) + "\n")
 
 
 _NORMAL = [
@@ -113,7 +113,7 @@ _NORMAL = [
     (re.compile(r"/audio/stories/[\w.-]+\.wav"), "/audio/stories/<story>.wav"),
     (re.compile(r"from /\S+\.wav"), "from <voice>.wav"),
     (re.compile(r"https?://\S*/Recordings/RE[0-9a-f]+\S*"), "<recording url>"),
-    (re.compile(r"\b[1-9](, \d){5}\b"), "<six digits>"),
+    (re.compile(r"(?<!\d, )\b[1-9](, \d){5}\b(?!, \d)"), "<six digits>"),  # a message's random number
     (re.compile(r"\bCA[0-9a-f]{32}\b"), "CA<sid>"),
 ]
 
