@@ -19,7 +19,6 @@ START_AGAIN_STEP = "start_again"
 SILENCE_GOODBYE_STEP = "goodbye_missed"
 CRISIS_STEPS = {CRISIS_STEP, "crisis_after", "crisis_repeat", "crisis_back"}  # never a place to go back to
 NOT_CAUGHT = "not_caught"  # speech we did not understand (never blamed on "that key")
-MAX_MISSES = START_AGAIN_AFTER  # kept for callers of the old name
 MAX_INLINE = 6  # steps rendered into one response before we hand over with a <Redirect>
 
 
@@ -153,7 +152,8 @@ def _chosen_key(ctx: CallContext, step: Step) -> str | None:
 def spoken_key(ctx: CallContext, spoken: str, words: dict[str, str]) -> str | None:
     """The key a spoken answer means: a crisis word always means 0, else the step's own words."""
     heard = spoken.lower().replace(",", " ").replace(".", " ").replace("!", " ").replace("?", " ").split()
-    crisis = ctx.flows.crisis_words.get(ctx.language, ())
+    # Every language's crisis words count: "ayuda" at the first-call language menu must not be missed.
+    crisis = {word for words in ctx.flows.crisis_words.values() for word in words}
     if any(word in crisis for word in heard):
         return CRISIS_KEY
     for word in heard:

@@ -7,7 +7,7 @@ from ivr.flow import load_flows
 from ivr.flow_lint import names_crisis_key
 from ivr.prompts import Prompts
 from tests.ivr.stories_support import NUMBER, add_story, add_topic, returning_caller
-from tests.twiml import gather, spoken
+from tests.twiml import gather, parse, spoken
 
 FLOWS = load_flows(ROOT / "flows", Prompts(ROOT / "audio"))
 MENUS = sorted(name for name, step in FLOWS.steps.items() if step.kind == "menu")
@@ -16,10 +16,15 @@ SILENT_MENUS = [name for name in MENUS if not FLOWS.steps[name].on_timeout]
 
 def post(twilio, step, sid="CA1", **form):
     """Post an input to a step, as Twilio does, and parse the TwiML."""
-    from tests.twiml import parse
     return parse(twilio.post(f"/voice/step/{step}/input", {
         "CallSid": sid, "From": NUMBER, "To": "+15550001111", "AccountSid": "AC" + "1" * 32,
         "CallStatus": "in-progress", **form}))
+
+
+def start_call(twilio, sid="CA1"):
+    """The call comes in (a returning caller: straight to the main menu)."""
+    return twilio.post("/voice/incoming", {"CallSid": sid, "From": NUMBER, "To": "+15550001111",
+                                           "AccountSid": "AC" + "1" * 32, "CallStatus": "in-progress"})
 
 
 def wrong_key(step_name: str) -> str:
@@ -36,8 +41,7 @@ def verbs(root):
 @pytest.mark.parametrize("menu", MENUS)
 def test_six_wrong_keys_never_end_the_call(twilio, app, menu):
     returning_caller(app)
-    twilio.post("/voice/incoming", {"CallSid": "CA1", "From": NUMBER, "To": "+15550001111",
-                                    "AccountSid": "AC" + "1" * 32, "CallStatus": "in-progress"})
+    start_call(twilio)
     step, heard = menu, []
     for _ in range(6):
         root = post(twilio, step, Digits=wrong_key(step))
@@ -56,8 +60,7 @@ def test_six_wrong_keys_never_end_the_call(twilio, app, menu):
 @pytest.mark.parametrize("menu", SILENT_MENUS)
 def test_ten_silences_end_the_call_with_a_kind_goodbye(twilio, app, menu):
     returning_caller(app)
-    twilio.post("/voice/incoming", {"CallSid": "CA1", "From": NUMBER, "To": "+15550001111",
-                                    "AccountSid": "AC" + "1" * 32, "CallStatus": "in-progress"})
+    start_call(twilio)
     step = menu
     for n in range(1, 11):
         root = post(twilio, step)
@@ -71,8 +74,7 @@ def test_ten_silences_end_the_call_with_a_kind_goodbye(twilio, app, menu):
 
 def test_a_key_breaks_a_run_of_silences(twilio, app):
     returning_caller(app)
-    twilio.post("/voice/incoming", {"CallSid": "CA1", "From": NUMBER, "To": "+15550001111",
-                                    "AccountSid": "AC" + "1" * 32, "CallStatus": "in-progress"})
+    start_call(twilio)
     for _ in range(9):
         post(twilio, "main_menu")
     post(twilio, "main_menu", Digits="7")  # a key: the caller is there
@@ -101,16 +103,14 @@ def test_wrong_keys_in_the_story_player_never_end_the_call(phone, app, sim):
                                         ("necesito ayuda", "es"), ("emergencia", "es")])
 def test_crisis_words_reach_the_crisis_step_from_a_speech_menu(twilio, app, words, lang):
     returning_caller(app, language=lang)
-    twilio.post("/voice/incoming", {"CallSid": "CA1", "From": NUMBER, "To": "+15550001111",
-                                    "AccountSid": "AC" + "1" * 32, "CallStatus": "in-progress"})
+    start_call(twilio)
     root = post(twilio, "main_menu", SpeechResult=words)
     assert [el.tag for el in root if el.tag == "Dial"] == ["Dial"]
 
 
 def test_unrecognised_speech_is_not_called_a_key(twilio, app):
     returning_caller(app)
-    twilio.post("/voice/incoming", {"CallSid": "CA1", "From": NUMBER, "To": "+15550001111",
-                                    "AccountSid": "AC" + "1" * 32, "CallStatus": "in-progress"})
+    start_call(twilio)
     root = post(twilio, "main_menu", SpeechResult="purple elephants")
     said = spoken(root)
     assert "Sorry, I did not catch that." in said and "key" not in said

@@ -56,7 +56,7 @@ def test_known_caller_hears_status_and_withdraws(twilio, app):
     assert "Message 2 of 2." in spoken(root) and "It is in the story library" in spoken(root)
     assert "next share" not in spoken(root)  # it is the last one
     root = press(twilio, "my_shares", "1", f"?s={older}")
-    assert "never be used or published" in spoken(root)
+    assert "never be used or heard by others" in spoken(root)
     assert gather(root).get("action").endswith(f"/voice/step/my_share_confirm/input?s={older}&a=1")
     root = press(twilio, "my_share_confirm", "1", f"?s={older}&a=1")
     assert "Your message is withdrawn." in spoken(root)
