@@ -93,7 +93,8 @@ def circle_fac_count(ctx, session, response):
     """The count of participants and the raised hands in order (first names where recorded)."""
     hands = circles.hand_queue(session)
     count = len(circles.present(session, role="participant"))
-    ctx.voice.speak(response, "circle_fac_count_one" if count == 1 else "circle_fac_count", count=count)
+    prompt = {0: "circle_fac_count_none", 1: "circle_fac_count_one"}.get(count, "circle_fac_count")
+    ctx.voice.speak(response, prompt, count=count)
     if len(hands) == 1:
         ctx.voice.speak(response, "circle_fac_hands_one")
     elif hands:

@@ -239,7 +239,7 @@ def test_roll_call_plays_first_names_and_they_are_deleted_when_the_circle_ends(a
     fac.press("*")
     mark = fac.mark()
     fac.press("3")
-    assert "2 participants are here. 2 hands are raised. In order: someone without a name" in fac.since(mark)
+    assert "2 people are in the circle. 2 hands are raised. In order: someone without a name" in fac.since(mark)
     played = [e.text for e in fac.transcript[mark:] if e.kind == "play"]
     assert played and played[0].endswith(f"/Recordings/{recording_sid}")
     fac.press("4")
