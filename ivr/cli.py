@@ -33,6 +33,20 @@ def flows_show(lang: str):
     click.echo(describe(flowset, lang), nl=False)
 
 
+@flows.command("lint")
+@with_appcontext
+def flows_lint():
+    """Check every step in every language: crisis key named, at most four choices, short prompts."""
+    from ivr.flow_lint import lint, summary
+    flowset = current_app.extensions["peerline.flows"]
+    problems = lint(flowset)
+    for line in problems:
+        click.echo(line)
+    click.echo(f"flows lint: {summary(flowset)}: " + (f"{len(problems)} problems" if problems else "all clear"))
+    if problems:
+        raise SystemExit(1)
+
+
 def register_commands(app: Flask) -> None:
     """Attach Peerline's commands to the app's CLI (so `peerline X` and test runners see them)."""
     app.cli.add_command(flows)

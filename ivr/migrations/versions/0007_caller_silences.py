@@ -1,0 +1,24 @@
+"""Count a call's silences in a row (only silence ends a call; wrong keys never do).
+
+Revision ID: 0007_caller_silences
+Revises: 0006_merge
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0007_caller_silences"
+down_revision = "0006_merge"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    """Add calls.silences (0 for calls already on the line)."""
+    with op.batch_alter_table("calls") as batch:
+        batch.add_column(sa.Column("silences", sa.Integer(), nullable=False, server_default="0"))
+
+
+def downgrade():
+    """Drop calls.silences."""
+    with op.batch_alter_table("calls") as batch:
+        batch.drop_column("silences")
