@@ -6,8 +6,8 @@ Revises: 0006_merge
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_caller_silences"
-down_revision = "0006_merge"
+revision = "0008_caller_silences"
+down_revision = "0007_moderator_tier"
 branch_labels = None
 depends_on = None
 
