@@ -1,7 +1,7 @@
 """Count a call's silences in a row (only silence ends a call; wrong keys never do).
 
-Revision ID: 0007_caller_silences
-Revises: 0006_merge
+Revision ID: 0008_caller_silences
+Revises: 0007_moderator_tier
 """
 import sqlalchemy as sa
 from alembic import op
