@@ -36,6 +36,12 @@ PROCESSABLE = ("received", "processing", "needs_listening", "failed", "queued")
 QUEUE_STATUSES = ("queued", "needs_listening")
 #: Moderator decisions.
 DECISIONS = ("published", "kept_private", "rejected")
+#: Tiers a moderator can set after listening, most urgent first, with the lowest priority of each
+#: (the bands of workers/screening/types.py, which the web process does not import; a test keeps
+#: the two in step).
+MODERATOR_TIERS = {"crisis": 80, "high": 60, "elevated": 40, "abuse": 30, "personal_details": 10, "clean": 0}
+#: Statuses whose processing a moderator can run again.
+RETRYABLE = ("failed", "needs_listening", "queued")
 
 _hasher = PasswordHasher()
 
@@ -252,8 +258,11 @@ def record_processing_result(share_id: int, *, transcript=None, screening=None, 
     share.original_key = original_key or share.original_key
     share.redacted_key = redacted_key or share.redacted_key
     share.disguised_key = disguised_key or share.disguised_key
-    share.transcript, share.screening = transcript, screening
-    share.tier, share.priority, share.reasons = tier, int(priority or 0), reasons
+    share.transcript, share.screening, share.reasons = transcript, screening, reasons
+    if share.tier_set_by and share.priority >= int(priority or 0):
+        needs_listening = False  # a moderator listened and ranked it; screening may only raise it
+    else:
+        share.tier, share.priority = tier, int(priority or 0)
     if duration_s is not None:
         share.duration_s = duration_s
     if truncated is not None:
@@ -309,30 +318,10 @@ def schedule_fetch_retry(share_id: int, now: datetime | None = None) -> datetime
 
 
 def retryable(share: Share) -> bool:
-    """True when processing gave up on this share and trying again could help (moderators' Retry)."""
-    if share.status not in ("needs_listening", "failed"):
+    """True when processing can run again: the share awaits a decision and its audio is still somewhere."""
+    if share.status not in RETRYABLE:
         return False
-    if not (share.failure_reason or "").startswith("processing failed"):
-        return False
-    return bool(share.original_key) or not share.twilio_deleted  # its audio is still somewhere
-
-
-def retry_processing(share_id: int, actor: str) -> Share | None:
-    """Process a share again from the start (the sweep's backoff, or a moderator's Retry)."""
-    share = get(share_id)
-    if share is None or not retryable(share):
-        if share is not None:
-            share.retry_after = None
-        return None
-    share.status, share.attempts, share.retry_after = "received", 0, None
-    share.failure_reason = None
-    _audit(share, "retried", actor)
-    db.session.commit()  # before enqueueing: the worker must see the row
-    try:
-        enqueue_processing(share)
-    except Exception:  # Redis away: the sweep re-enqueues shares stranded in "received"
-        log.warning("share %s: retry not enqueued now; the sweep will", share.reference, exc_info=True)
-    return share
+    return bool(share.original_key) or (bool(share.recording_url) and not share.twilio_deleted)
 
 
 def mark_failed(share_id: int, reason: str) -> Share | None:
@@ -392,12 +381,23 @@ def mark_twilio_deleted(share_id: int) -> None:
 # --- moderation -------------------------------------------------------------------------------
 
 def queue(limit: int | None = None) -> list[Share]:
-    """The moderation queue: highest priority first, then oldest first."""
-    stmt = (select(Share).where(Share.status.in_(QUEUE_STATUSES))
-            .order_by(Share.priority.desc(), Share.created_at.asc(), Share.id.asc()))
-    if limit:
-        stmt = stmt.limit(limit)
-    return list(db.session.execute(stmt).scalars())
+    """The moderation queue: crisis and high tiers by priority, then shares nobody could rank
+    (needs listening) oldest first, then the rest by priority; ties oldest first.
+
+    An unranked share may hold anything, so it waits behind only what is known to be urgent.
+    """
+    items = list(db.session.execute(select(Share).where(Share.status.in_(QUEUE_STATUSES))).scalars())
+    items.sort(key=_queue_order)
+    return items[:limit] if limit else items
+
+
+def _queue_order(share: Share) -> tuple:
+    waiting = share.queued_at or share.created_at
+    if share.priority >= MODERATOR_TIERS["high"]:
+        return (0, -share.priority, share.created_at, share.id)
+    if share.status == "needs_listening":
+        return (1, 0, waiting, share.id)
+    return (2, -share.priority, share.created_at, share.id)
 
 
 def decide(share_id: int, decision: str, actor: str) -> Share:
@@ -414,6 +414,63 @@ def decide(share_id: int, decision: str, actor: str) -> Share:
     share.decided_by = actor[:64]
     db.session.flush()
     return share
+
+
+def set_tier(share_id: int, tier: str, actor: str) -> tuple[Share, str | None]:
+    """A moderator ranks a share after listening; returns it and its previous tier.
+
+    A needs-listening or failed share joins the ranked queue. Alerting on-call when the tier
+    becomes crisis is the caller's step (ivr.oncall.alert), after committing.
+    """
+    if tier not in MODERATOR_TIERS:
+        raise ShareError(f"unknown tier {tier!r}")
+    share = get(share_id)
+    if share is None or share.status in CLOSED_STATUSES:
+        raise ShareError(f"share {share_id} is gone")
+    previous = share.tier
+    floor = MODERATOR_TIERS[tier]
+    ceiling = min([f for f in MODERATOR_TIERS.values() if f > floor], default=101) - 1
+    if not floor <= (share.priority or 0) <= ceiling:
+        share.priority = floor
+    share.tier, share.tier_set_by, share.tier_set_at = tier, actor[:64], utcnow()
+    if share.status in ("needs_listening", "failed"):
+        share.status = "queued"
+        share.queued_at = share.queued_at or utcnow()
+    db.session.flush()
+    return share, previous
+
+
+def retry_processing(share_id: int, actor: str) -> Share:
+    """Run a share's processing again from the start: a moderator's Retry, or the sweep's backoff.
+
+    One path for both. The share stays where it is (in the queue) until the job runs; attempts
+    start afresh and any pending backoff is cleared. Commits, then enqueues under a fresh job id
+    (the first run's id may still sit in rq's failed registry). If Redis is away, the share is
+    due again at once, so the next sweep enqueues it. Raises ShareError when there is nothing to
+    process (then the share is no longer due for the sweep either).
+    """
+    share = get(share_id)
+    if share is None or not retryable(share):
+        if share is not None and share.retry_after is not None:
+            share.retry_after = None
+            db.session.commit()
+        if share is not None and share.status in RETRYABLE:
+            raise ShareError("there is no recording to process: Twilio has none and we hold none")
+        raise ShareError("this share cannot be processed again")
+    share.attempts, share.retry_after = 0, None  # a fresh set of attempts, so the limit does not stop it at once
+    _audit(share, "retried", actor)
+    db.session.commit()  # before enqueueing: the worker must see the row
+    options = processing_job_options(share)
+    options["job_id"] = f"share-{share.recording_sid}-retry-{int(utcnow().timestamp())}"
+    share_id = share.id
+    try:
+        jobs.enqueue(PROCESS_JOB, share_id, True, **options)
+    except Exception:  # Redis away: due again now, so the next sweep enqueues it
+        log.warning("share %s: retry not enqueued now; the sweep will", share.reference, exc_info=True)
+        share = get(share_id)
+        share.retry_after = utcnow()
+        db.session.commit()
+    return get(share_id)
 
 
 def follow_up(share_id: int, note: str) -> Share:

@@ -52,9 +52,14 @@ class SweepReport:
 
 
 def run(*, now: datetime | None = None, stuck_after: timedelta | None = None,
-        heartbeat_grace: timedelta | None = None, limit: int = 500) -> SweepReport:
-    """Sweep once inside an app context: re-enqueue stranded shares, forget Twilio copies, purge audio."""
+        heartbeat_grace: timedelta | None = None, limit: int = 500, progress=None) -> SweepReport:
+    """Sweep once inside an app context: re-enqueue stranded shares, forget Twilio copies, purge audio.
+
+    `progress(items, label)` wraps each batch (ivr.progress: a bar on a terminal, lines otherwise).
+    """
     from flask import current_app
+    from ivr.progress import silent
+    progress = progress or silent
     config = current_app.config
     now = now or datetime.now(timezone.utc)
     stuck_after = DEFAULT_STUCK_AFTER if stuck_after is None else stuck_after
@@ -64,11 +69,12 @@ def run(*, now: datetime | None = None, stuck_after: timedelta | None = None,
     # Each phase, and each share within one, fails alone: one bad row never stops the rest.
     report.replayed_callbacks = _phase("replay spooled callbacks", callback_spool.replay) or 0
     report.reminders_released = _phase("release stuck reminders", reminders.release_stuck, now) or []
-    _phase("re-enqueue stranded shares", _requeue_stranded, report, now - stuck_after, heartbeat_grace, limit)
-    _phase("retry failed fetches", _retry_unfetched, report, now, limit)
-    _phase("forget Twilio copies", _forget_twilio_copies, report, now - stuck_after, limit)
+    _phase("re-enqueue stranded shares", _requeue_stranded, report, now - stuck_after, heartbeat_grace, limit,
+           progress)
+    _phase("retry failed fetches", _retry_unfetched, report, now, limit, progress)
+    _phase("forget Twilio copies", _forget_twilio_copies, report, now - stuck_after, limit, progress)
     _phase("purge expired audio", _purge_expired, report,
-           now - timedelta(days=int(config["SHARE_RETENTION_DAYS"])), limit)
+           now - timedelta(days=int(config["SHARE_RETENTION_DAYS"])), limit, progress)
     log.info("sweep: %s", report.summary())
     return report
 
@@ -98,7 +104,7 @@ def _each(report: SweepReport, share_id: int, fn) -> None:
 
 # --- stranded shares ---------------------------------------------------------------------------
 
-def _requeue_stranded(report: SweepReport, older_than: datetime, grace: timedelta, limit: int) -> None:
+def _requeue_stranded(report: SweepReport, older_than: datetime, grace: timedelta, limit: int, progress) -> None:
     from ivr import shares
     from ivr.extensions import db
     from ivr.models import Share
@@ -118,11 +124,12 @@ def _requeue_stranded(report: SweepReport, older_than: datetime, grace: timedelt
         shares.enqueue_processing(share)
         report.requeued.append(share.id)
 
-    for share_id in candidates:
-        _each(report, share_id, lambda: requeue(share_id))
+    with progress(candidates, "Checking stranded shares") as batch:
+        for share_id in batch:
+            _each(report, share_id, lambda: requeue(share_id))
 
 
-def _retry_unfetched(report: SweepReport, now: datetime, limit: int) -> None:
+def _retry_unfetched(report: SweepReport, now: datetime, limit: int, progress) -> None:
     """Shares whose fetch or store failed after all their retries: try again when their backoff is up."""
     from ivr import shares
     from ivr.extensions import db
@@ -134,11 +141,16 @@ def _retry_unfetched(report: SweepReport, now: datetime, limit: int) -> None:
     ).scalars())
 
     def retry(share_id: int) -> None:
-        if shares.retry_processing(share_id, actor="sweep") is not None:
-            report.retried.append(share_id)
+        try:
+            shares.retry_processing(share_id, actor="sweep")
+        except shares.ShareError as exc:  # decided, gone, or no audio left: no longer due
+            log.info("sweep: share %s not retried: %s", share_id, exc)
+            return
+        report.retried.append(share_id)
 
-    for share_id in due:
-        _each(report, share_id, lambda: retry(share_id))
+    with progress(due, "Retrying failed fetches") as batch:
+        for share_id in batch:
+            _each(report, share_id, lambda: retry(share_id))
 
 
 def _job_alive(job_id: str, grace: timedelta) -> bool:
@@ -168,7 +180,7 @@ def _job_alive(job_id: str, grace: timedelta) -> bool:
 
 # --- Twilio copies and retention ---------------------------------------------------------------
 
-def _forget_twilio_copies(report: SweepReport, older_than: datetime, limit: int) -> None:
+def _forget_twilio_copies(report: SweepReport, older_than: datetime, limit: int, progress) -> None:
     """Delete Twilio's copy of recordings we hold (and decoded), and of every discarded or deleted share.
 
     A copy is kept while it is the only one: a share whose stored original is missing or did not
@@ -186,16 +198,17 @@ def _forget_twilio_copies(report: SweepReport, older_than: datetime, limit: int)
                 and_(Share.original_key.is_not(None), Share.retry_after.is_(None))),
             Share.created_at <= older_than).limit(limit)
     ).scalars())
-    for share_id in pending:
-        try:
-            if shares.forget_twilio_copy(share_id):
-                report.twilio_forgotten.append(share_id)
-        except Exception as exc:  # one unreachable Twilio call must not stop the sweep
-            db.session.rollback()
-            log.warning("sweep: Twilio copy of share %s not deleted yet: %s", share_id, exc)
+    with progress(pending, "Deleting Twilio's copies") as batch:
+        for share_id in batch:
+            try:
+                if shares.forget_twilio_copy(share_id):
+                    report.twilio_forgotten.append(share_id)
+            except Exception as exc:  # one unreachable Twilio call must not stop the sweep
+                db.session.rollback()
+                log.warning("sweep: Twilio copy of share %s not deleted yet: %s", share_id, exc)
 
 
-def _purge_expired(report: SweepReport, older_than: datetime, limit: int) -> None:
+def _purge_expired(report: SweepReport, older_than: datetime, limit: int, progress) -> None:
     """Remove audio and transcripts of shares past retention (published stories keep their own copy)."""
     from ivr import shares
     from ivr.extensions import db
@@ -205,6 +218,7 @@ def _purge_expired(report: SweepReport, older_than: datetime, limit: int) -> Non
         select(Share.id).where(Share.created_at <= older_than, Share.status.not_in(("deleted", "published")))
         .order_by(Share.created_at).limit(limit)
     ).scalars())
+
     def purge(share_id: int) -> None:
         share = shares.get(share_id)
         if share is None or share.status in ("deleted", "published"):
@@ -213,8 +227,9 @@ def _purge_expired(report: SweepReport, older_than: datetime, limit: int) -> Non
         shares.delete(share_id, actor="retention")
         report.purged.append(share_id)
 
-    for share_id in expired:
-        _each(report, share_id, lambda: purge(share_id))
+    with progress(expired, "Purging audio past retention") as batch:
+        for share_id in batch:
+            _each(report, share_id, lambda: purge(share_id))
 
 
 # --- scheduling --------------------------------------------------------------------------------

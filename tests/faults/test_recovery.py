@@ -28,6 +28,14 @@ def _fresh(share_id: int) -> Share:
     return db.session.get(Share, share_id)
 
 
+def _run_the_retry(share_id: int) -> None:
+    """Run the job the retry queued, as a worker would (the chaos app's queue is unworked)."""
+    from ivr.jobs import queue
+    (job,) = [j for j in queue().jobs if "-retry-" in j.id and j.args[0] == share_id]
+    assert job.func_name == "workers.jobs.process_share" and job.args == (share_id, True)  # forced: from any state
+    job.perform()
+
+
 def test_a_discard_while_redis_is_down_leaves_no_twilio_copy(chaos_app, chaos_sim, private_redis, tmp_path):
     with chaos_app.app_context():
         sid = add_twilio_recording(chaos_sim, _wav(tmp_path))
@@ -62,8 +70,11 @@ def test_storage_unwritable_after_every_retry_is_retried_by_the_sweep(chaos_app,
         import os
         os.unlink(store_dir)  # storage is back
         report = sweep.run(now=share.retry_after + timedelta(seconds=1))
-        assert report.retried == [share_id] and _fresh(share_id).status == "received"
-        jobs.process_share(share_id)  # the worker runs the re-enqueued job
+        share = _fresh(share_id)
+        # The same path as a moderator's Retry: it stays in the queue, with fresh attempts, until the job runs.
+        assert report.retried == [share_id] and share.status == "needs_listening"
+        assert share.attempts == 0 and share.retry_after is None
+        _run_the_retry(share_id)
         share = _fresh(share_id)
         assert share.original_key and storage().exists(share.original_key)
         assert share.status == "needs_listening" and share.twilio_deleted  # no Vosk model for en here
@@ -83,8 +94,8 @@ def test_twilio_rest_failing_keeps_the_share_and_retries(chaos_app, chaos_sim, t
         share = _fresh(share_id)
         assert share.retry_after is not None and not share.twilio_deleted
         chaos_sim.faults.rest_error_rate = 0.0
-        sweep.run(now=share.retry_after + timedelta(seconds=1))
-        jobs.process_share(share_id)
+        assert sweep.run(now=share.retry_after + timedelta(seconds=1)).retried == [share_id]
+        _run_the_retry(share_id)
         share = _fresh(share_id)
         assert share.original_key and share.twilio_deleted and chaos_sim.recordings.get(sid) is None
 

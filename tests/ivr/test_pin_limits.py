@@ -40,7 +40,7 @@ def test_three_wrong_tries_end_the_call_attempt_and_a_return_checks_no_more_pins
     assert "did not work again" in spoken(root) and root.find("Dial") is None
     # Back at the PIN prompt on the same call (a replayed webhook): even the right PIN is not checked.
     root = press(twilio, "circle_fac_pin", PIN + "#", sid="CAX", number="+15550100001")
-    assert root.find("Dial") is None and "three PIN tries" in spoken(root)
+    assert root.find("Dial") is None and "last PIN try" in spoken(root)
     with app.app_context():
         assert db.session.query(GuessAttempt).filter_by(call_sid="CAX").count() == 3
 
@@ -58,7 +58,7 @@ def test_old_circle_state_does_not_escape_the_circle_pause(twilio, app):
     to_pin_prompt(twilio, "CAR", "+15550129999")
     root = press(twilio, "circle_fac_pin", PIN + "#", sid="CAR", number="+15550129999")
     assert root.find("Dial") is None
-    assert "closed for 15 minutes" in spoken(root)
+    assert "paused for 15 minutes" in spoken(root)
 
 
 def test_one_caller_is_paused_across_calls(twilio, app):
@@ -69,7 +69,7 @@ def test_one_caller_is_paused_across_calls(twilio, app):
         wrong(twilio, f"CAC{n}", number)
     to_pin_prompt(twilio, "CAC9", number)
     root = press(twilio, "circle_fac_pin", PIN + "#", sid="CAC9", number=number)
-    assert root.find("Dial") is None and "closed for 60 minutes" in spoken(root)
+    assert root.find("Dial") is None and "paused for 60 minutes" in spoken(root)
     # Another caller is not paused by this one (the circle has 6 wrong tries, under its 10).
     to_pin_prompt(twilio, "CAF", FACILITATOR_PHONE)
     dial_of(press(twilio, "circle_fac_pin", PIN + "#", sid="CAF", number=FACILITATOR_PHONE))

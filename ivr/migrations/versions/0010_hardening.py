@@ -1,15 +1,16 @@
 """hardening: PIN tries by their own time, facilitators' registered phones, console starts,
 share retries with backoff
 
-Revision ID: 0007_hardening
-Revises: 0006_merge
+Revision ID: 0010_hardening
+Revises: 0008_caller_silences (until 0009_helped_once lands on main; then it revises 0009_helped_once)
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0007_hardening"
-down_revision = "0006_merge"
+revision = "0010_hardening"
+# 0009_helped_once is coming from another branch; until main has it, this follows 0008.
+down_revision = "0008_caller_silences"
 branch_labels = None
 depends_on = None
 
