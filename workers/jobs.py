@@ -194,11 +194,14 @@ def _ensure_original(app, share) -> str | None:
 
     store = storage()
     key = share.original_key or original_key_for(share)
-    try:
-        if store.exists(key):
-            return key
-    except OSError as exc:
-        raise Transient(f"storage unavailable: {exc}") from exc
+    # While Twilio still has its copy, an unrecorded object under our key is not trusted: it may be
+    # an undecodable copy whose removal failed (_drop_original). Fetching again overwrites it.
+    if share.original_key or share.twilio_deleted:
+        try:
+            if store.exists(key):
+                return key
+        except Exception as exc:  # any backend: OSError, StorageUnavailable, a botocore error
+            raise Transient(f"storage unavailable: {exc}") from exc
     if share.twilio_deleted:
         return None
     from ivr import telephony
@@ -211,7 +214,7 @@ def _ensure_original(app, share) -> str | None:
         return None
     try:
         store.put(key, data)
-    except OSError as exc:
+    except Exception as exc:  # any backend's error: Twilio's copy is kept and the fetch retried
         raise Transient(f"could not store the recording: {exc}") from exc
     # Remember the key at once, so that a crash after this point never fetches twice.
     shares.record_original(share.id, key)
@@ -220,13 +223,18 @@ def _ensure_original(app, share) -> str | None:
 
 
 def _drop_original(share, key: str) -> None:
-    """Remove a stored original that does not decode, so the next attempt fetches it again."""
+    """Forget a stored original that does not decode, so the next attempt fetches Twilio's copy again.
+
+    Removing the object is best effort on either backend (the directory raises OSError, S3 its own
+    errors): the next fetch overwrites it anyway, because an unrecorded key is not trusted.
+    """
     from ivr.extensions import db
     from ivr.storage import storage
     try:
         storage().delete(key)
-    except OSError:
-        log.warning("share %s: could not remove the undecodable copy %s", share.reference, key)
+    except Exception:  # noqa: BLE001 - any backend; the refetch overwrites the object
+        log.warning("share %s: could not remove the undecodable copy %s; the next fetch replaces it",
+                    share.reference, key, exc_info=True)
     share.original_key = None
     db.session.commit()
 
