@@ -317,11 +317,17 @@ def schedule_fetch_retry(share_id: int, now: datetime | None = None) -> datetime
     return share.retry_after
 
 
+#: Failure reasons that mean Twilio never had the audio (or no longer has it) and we hold none.
+NO_AUDIO_AT_TWILIO = ("twilio:", "processing failed: the recording could not be found at Twilio")
+
+
 def retryable(share: Share) -> bool:
     """True when processing can run again: the share awaits a decision and its audio is still somewhere."""
     if share.status not in RETRYABLE:
         return False
-    return bool(share.original_key) or (bool(share.recording_url) and not share.twilio_deleted)
+    if share.original_key:
+        return True
+    return not share.twilio_deleted and not (share.failure_reason or "").startswith(NO_AUDIO_AT_TWILIO)
 
 
 def mark_failed(share_id: int, reason: str) -> Share | None:
