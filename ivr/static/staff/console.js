@@ -23,8 +23,7 @@
 
   function render(state) {
     var meeting = document.getElementById("meeting");
-    if (!state.session) { meeting.textContent = "Not meeting now."; }
-    else { meeting.textContent = "Meeting " + state.session.status + " · " + state.present + " on the call" + (state.locked ? " · locked" : ""); }
+    meeting.textContent = state.headline;  // worded by the server (one status for phone, CLI and console)
     var hands = document.getElementById("hands");
     var roster = document.getElementById("roster");
     hands.textContent = "";
