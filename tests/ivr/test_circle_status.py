@@ -8,7 +8,6 @@ from sqlalchemy import select
 from ivr import circle_status, circles, reminders
 from ivr.extensions import db
 from ivr.models import Caller, CircleReminder
-from tests.ivr.test_circles_voice import open_circle
 from tests.ivr.test_voice_incoming import NUMBER, _returning_caller, call, press
 from tests.twiml import gather, spoken
 
@@ -55,11 +54,18 @@ def test_a_live_meeting_is_open_whatever_the_clock_says(app):
         session = circles.open_session(circle)
         session.status = "live"  # the facilitator started it outside the scheduled window
         db.session.flush()
-        now = datetime.now(timezone.utc)
-        found = circle_status.status_of(circle, now)
-        assert found.open and found.live
-        if not found.meeting.is_open(now):
-            assert "started by the facilitator" in circle_status.staff_text(circle, now)
+        tuesday = datetime(2026, 3, 3, tzinfo=NY)
+        early = tuesday.replace(hour=18, minute=30)  # half an hour early: this is Tuesday's meeting
+        found = circle_status.status_of(circle, early)
+        assert found.open and found.live and not found.meeting.is_open(early)
+        assert found.next_time.start == datetime(2026, 3, 5, 19, 0, tzinfo=NY)
+        assert circle_status.staff_text(circle, early) == \
+            "Open now (started by the facilitator); next meeting Thu 5 Mar 19:00 America/New_York"
+        noon = tuesday.replace(hour=12)  # an extra meeting: tonight's still comes
+        assert circle_status.status_of(circle, noon).next_time.start == tuesday.replace(hour=19)
+        session.status = "ended"
+        db.session.flush()
+        assert not circle_status.status_of(circle, noon).open
 
 
 def test_staff_text_names_the_end_or_the_next_start_in_the_circles_zone(app):
@@ -160,15 +166,3 @@ def test_spanish_schedule_phrases(twilio, app):
     assert f"El círculo 6, Duelo, se reúne el próximo {day} a las 12 de la noche." in said
     assert "Este círculo es en" not in said  # both are Spanish circles
 
-
-def test_open_circle_is_open_on_the_phone_and_refusals_name_the_next_meeting(twilio, app):
-    open_circle(app, cap=2)
-    with app.app_context():
-        session = circles.open_session(circles.find_circle(3))
-        circles.admit(session, "CA-x")
-        circles.admit(session, "CA-y")
-        db.session.commit()
-    said = _hear_circles(twilio, app)
-    assert "Circle 3, Grief and loss, is open now." in said
-    said = spoken(press(twilio, "circle_menu", "1"))
-    assert "It meets again tomorrow at" in said  # the meeting after this one, not this one
