@@ -16,7 +16,7 @@ from ivr.models import CallStep, Share
 from ivr.twiml import slow_digits
 
 STEP, REF_STEP, PIN_STEP, CONFIRM_STEP = "my_shares", "my_shares_ref", "my_shares_pin", "my_share_confirm"
-WITHDRAW, DELETE, NEXT, BACK, CRISIS = "1", "2", "6", "4", "0"
+WITHDRAW, DELETE, NEXT, BACK, CRISIS = "1", "2", "6", "#", "0"
 STATUS_WORDS = {
     "received": "waiting", "processing": "waiting", "queued": "waiting", "needs_listening": "waiting",
     "failed": "failed", "empty": "empty", "published": "published", "kept_private": "kept_private",
@@ -40,7 +40,7 @@ def my_shares(ctx, step, response):
 
 @my_shares.on_input
 def my_share_key(ctx, step, response):
-    """1 withdraw (not a withdrawn share), 2 delete (each confirmed), 6 next share, 4 back, 0 crisis."""
+    """1 withdraw (not a withdrawn share), 2 delete (each confirmed), 6 next share, # back to options, * again, 0 crisis."""
     key = keypad.pressed(ctx)[:1]
     if key == CRISIS:
         return "crisis"
@@ -79,7 +79,7 @@ def my_share_confirm(ctx, step, response):
 
 @my_share_confirm.on_input
 def my_share_confirmed(ctx, step, response):
-    """1 confirms the withdrawal or deletion; anything else keeps the share as it is."""
+    """1 confirms the withdrawal or deletion; * repeats; anything else keeps the share as it is."""
     key = keypad.pressed(ctx)[:1]
     if key == CRISIS:
         return "crisis"
@@ -88,6 +88,9 @@ def my_share_confirmed(ctx, step, response):
     keypad.chose(ctx)
     if share is None:
         return "options"
+    if key == "*":
+        _confirm(ctx, response, share, what)
+        return None
     if key != "1":
         ctx.voice.speak(response, "my_share_unchanged")
         return "options"
@@ -114,6 +117,9 @@ def my_shares_ref_entered(ctx, step, response):
     digits = keypad.pressed(ctx).rstrip("#")
     if digits == CRISIS:
         return "crisis"
+    if not digits and keypad.pound_alone(ctx):
+        keypad.chose(ctx)
+        return "options"
     if not digits.isdigit() or len(digits) != shares.REFERENCE_DIGITS:
         keypad.miss(ctx, step, response, "my_shares_ref_invalid" if digits else "no_input",
                     lambda r: _ask_reference(ctx, r))
@@ -139,6 +145,10 @@ def my_shares_pin_entered(ctx, step, response):
     share = shares.get(keypad.arg_id("s") or 0)
     if pin == CRISIS:
         return "crisis"
+    if not pin and keypad.pound_alone(ctx):
+        keypad.chose(ctx)
+        _ask_reference(ctx, response)
+        return None
     if share is None or not shares.check_pin(share, pin):
         keypad.miss(ctx, step, response, "my_shares_no_match" if pin else "no_input",
                     lambda r: _ask_reference(ctx, r))

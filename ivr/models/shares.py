@@ -69,6 +69,9 @@ class Share(db.Model):
     decided_by: Mapped[str | None] = mapped_column(String(64))
     followed_up_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     follow_up_note: Mapped[str | None] = mapped_column(Text)
+    # A tier a moderator set after listening outranks screening, including a later re-run.
+    tier_set_by: Mapped[str | None] = mapped_column(String(64))
+    tier_set_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     def storage_keys(self) -> list[str]:
         """Every storage key holding this share's audio (original and derived copies)."""

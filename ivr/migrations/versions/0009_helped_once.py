@@ -1,13 +1,13 @@
 """"This helped me" counts once per caller per story: a table of keyed markers already counted.
 
-Revision ID: 0007_helped_once
-Revises: 0006_merge
+Revision ID: 0009_helped_once
+Revises: 0008_caller_silences
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_helped_once"
-down_revision = "0006_merge"
+revision = "0009_helped_once"
+down_revision = "0008_caller_silences"
 branch_labels = None
 depends_on = None
 
