@@ -2,7 +2,6 @@
 small-count rule, the page and its CSV downloads."""
 from __future__ import annotations
 
-
 import csv
 import io
 import math
