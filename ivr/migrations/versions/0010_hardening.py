@@ -2,15 +2,14 @@
 share retries with backoff
 
 Revision ID: 0010_hardening
-Revises: 0008_caller_silences (until 0009_helped_once lands on main; then it revises 0009_helped_once)
+Revises: 0009_helped_once
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = "0010_hardening"
-# 0009_helped_once is coming from another branch; until main has it, this follows 0008.
-down_revision = "0008_caller_silences"
+down_revision = "0009_helped_once"
 branch_labels = None
 depends_on = None
 
