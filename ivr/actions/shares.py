@@ -66,10 +66,11 @@ def share_record(ctx, step, response):
         draft = drafts.start_draft(ctx.call)
     if draft.consent is None:
         return "shares"
-    ctx.voice.speak(response, "share_record")
+    reply = draft.reply_to_story_id is not None
+    ctx.voice.speak(response, "reply_record" if reply else "share_record")
     response.record(
         action=ctx.step_url(step.name, "/input"), method="POST",
-        max_length=ctx.config["MAX_SHARE_SECONDS"], finish_on_key="#", play_beep=True,
+        max_length=ctx.config["MAX_REPLY_SECONDS" if reply else "MAX_SHARE_SECONDS"], finish_on_key="#", play_beep=True,
         trim="trim-silence", timeout=RECORD_SILENCE_TIMEOUT,
         recording_status_callback=ctx.url(f"/voice/shares/recording?d={draft.id}"),
         recording_status_callback_method="POST",
@@ -117,10 +118,11 @@ def share_keep(ctx, step, response):
     if drafts.share_for_draft(draft) is None:
         shares.receive_kept(draft)  # never lose a kept share to a late or lost callback
     reference = slow_digits(draft.reference)
-    ctx.voice.speak(response, "share_kept", reference=reference)
+    reply = draft.reply_to_story_id is not None
+    ctx.voice.speak(response, "reply_kept" if reply else "share_kept", reference=reference)
     if ctx.caller is None:
         ctx.voice.speak(response, "share_kept_pin")
-    return "main_menu"
+    return "stories" if reply else "main_menu"
 
 
 @action("share_again")

@@ -10,12 +10,14 @@ from sqlalchemy import select
 
 from ivr import stories
 from ivr.actions import keypad
+from ivr.actions import replies as reply_actions
 from ivr.actions.registry import action
 from ivr.extensions import db
 from ivr.models import CallStep, Story
 
 # The one playback key map (spoken once per call, at the first story).
 BACK, REPLAY, NEXT, HELPED, TOPICS, OPTIONS, CRISIS = "4", "5", "6", "3", "#", "*", "0"
+REPLY, REPLIES = "7", "8"  # leave a reply to the storyteller; hear the replies (ivr/actions/replies.py)
 PLAY_STEP = "story_play"
 NOTE_STEP = "story_note"
 TOPICS_STEP = "stories"
@@ -100,6 +102,12 @@ def story_key(ctx, step, response):
         ctx.voice.speak(response, "story_helped_thanks")
         _after_story(ctx, response, story, helped=True)
         return None
+    if key == REPLY:
+        keypad.chose(ctx)
+        return reply_actions.offer_reply(ctx, response, story)
+    if key == REPLIES:
+        keypad.chose(ctx)
+        return reply_actions.start_replies(ctx, response, story)
     if here is None and key:  # unpublished while it played: start the topic again
         return _go(ctx, response, playlist, 0)
     if key == REPLAY:
@@ -179,12 +187,19 @@ def _play(ctx, response, story) -> None:
     _key_map_once(ctx, g)
     ctx.voice.speak(g, "story_title", title=story.title, length=_length(ctx, story.duration_s))
     g.play(ctx.url(stories.audio_path(story)))
+    reply_actions.speak_offer(ctx, g, story)
     stories.count_play(story.id)
+
+
+def after_story(ctx, response, story) -> None:
+    """The player's keys for a story just heard (back from its replies, for one)."""
+    _after_story(ctx, response, story, helped=False)
 
 
 def _after_story(ctx, response, story, helped: bool) -> None:
     g = keypad.gather(ctx, response, PLAY_STEP, s=story.id, h="1" if helped else None)
     ctx.voice.speak(g, "story_keys_short")
+    reply_actions.speak_offer(ctx, g, story)
 
 
 def _key_map_once(ctx, parent) -> None:
