@@ -110,6 +110,26 @@ def transcript(call) -> str:
         if entry.kind == "play":
             kind = "reply" if "/audio/replies/" in entry.text else "story" if "/audio/stories/" in entry.text else "recording"
             lines.append(f"[play {kind} audio]")
-        elif entry.kind in ("say", "press", "speech", "beep", "record", "hangup", "silence"):
+        elif entry.kind == "record":
+            lines.append(entry.line().split(" from ")[0] + "]")
+        elif entry.kind in ("say", "press", "speech", "beep", "hangup", "silence"):
             lines.append(_REFERENCE.sub("<reference>", entry.line()))
     return "\n".join(lines)
+
+
+_made = [0]
+
+
+def delivered_reply(app, story_id: int, *, audience: str = "everyone", language: str = "en",
+                    text: str = REPLY_TEXT) -> int:
+    """A reply already processed and passed on by a moderator (to everyone, or the storyteller only)."""
+    from ivr import replies
+    _made[0] += 1
+    with app.app_context():
+        reply = shares.receive_recording(
+            "RE" + format(_made[0], "032d"), "CA" + "9" * 32, None, 4, None, language,
+            "library" if audience == "everyone" else "private", False, enqueue=False, reply_to_story_id=story_id)
+        replies.deliver(reply, spoken_wav(text).read_bytes(),
+                        "published" if audience == "everyone" else "kept_private", "staff:1")
+        db.session.commit()
+        return reply.id

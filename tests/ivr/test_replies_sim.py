@@ -137,7 +137,7 @@ def test_storyteller_hears_counts_and_a_private_reply(phone, app, sim, told, mod
     heard = call.since(mark)
     assert f"Your story: {STORY_TITLE}." in heard
     assert "It was played 2 times." in heard  # the replier and the listener
-    assert "One time, someone said it helped them." in heard and "1 reply is here for you." in heard
+    assert "A listener said it helped them." in heard and "1 reply is here for you." in heard
     assert "To hear the replies, press 1." in heard and LISTENER not in heard
     call.press("1")
     played = call.entries("play")[-1]
