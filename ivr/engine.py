@@ -163,7 +163,8 @@ def _render_prompting(ctx: CallContext, step: Step, response: VoiceResponse, rep
         speech_hints=hints,
         timeout=step.timeout or ctx.config["GATHER_TIMEOUT"],
         num_digits=1 if step.kind == "menu" else step.num_digits,
-        finish_on_key=step.finish_on_key if step.kind == "digits" else None,
+        # A menu that maps # takes it as a key: Twilio would otherwise swallow it as "done".
+        finish_on_key=step.finish_on_key if step.kind == "digits" else ("" if "#" in step.keys else None),
     )
     if reprompt:
         voice.speak(gather, reprompt)

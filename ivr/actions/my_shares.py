@@ -159,7 +159,10 @@ def _describe(ctx, response, share: Share, position: int | None = None, total: i
     if position and total:
         ctx.voice.speak(g, "my_shares_count", position=position, total=total)
     ctx.voice.speak(g, "my_share_reference", reference=slow_digits(share.reference))
-    ctx.voice.speak(g, f"share_status_{STATUS_WORDS.get(share.status, 'waiting')}")
+    status = STATUS_WORDS.get(share.status, "waiting")
+    if share.is_reply and status in ("published", "kept_private"):
+        status = f"reply_{status}"  # a reply is passed on, not kept: say where it went
+    ctx.voice.speak(g, f"share_status_{status}")
     ids = [s.id for s in _mine(ctx)]
     has_next = share.id in ids and ids.index(share.id) + 1 < len(ids)
     ctx.voice.speak(g, "my_share_choices" if has_next else "my_share_choices_one")

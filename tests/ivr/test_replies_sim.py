@@ -240,6 +240,7 @@ def test_a_replys_author_deletes_it_like_any_share(phone, app, sim, told, modera
     call.press("9")
     call.press("3")
     assert ", ".join(reply.reference) in call.heard()
+    assert "It was passed on to the person who shared the story." in call.heard()
     call.press("2")
     call.press("1")
     assert "Your share is deleted." in call.heard()
@@ -267,3 +268,24 @@ def test_a_crisis_tier_reply_alerts_on_call_like_any_share(phone, app, sim, told
     (message,) = sim.outbox
     assert message["to"] == "+15550100111" and reply.reference in message["body"]
     assert "pills" not in message["body"] and LISTENER not in message["body"]
+
+
+def test_changing_your_mind_before_recording_leaves_nothing(phone, app, sim, told):
+    call = phone(LISTENER)
+    to_the_story(call)
+    call.press("7")
+    call.press("*")  # the choices again
+    assert call.said()[-1].startswith("A moderator hears your reply first.")
+    call.press("9")  # not a choice: the short re-prompt, crisis key named
+    assert call.said()[-1] == ("Press 1 for the person who shared only. 2 for other listeners too. "
+                               "Pound to go back. 0 for the crisis line.")
+    call.press("#")  # back to the story's keys
+    assert "Press 6 for the next story" in call.said()[-2]
+    call.press("7")
+    call.press("2")
+    call.press("#")  # at the voice question: back to the topics
+    assert call.said()[-2:] == ["For grief and loss, press 2.",
+                                "To go back to the main menu, press pound. For the crisis line, press 0."]
+    call.hangup()
+    assert reply_rows(app) == []
+    assert not sim.errors
