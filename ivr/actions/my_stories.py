@@ -8,24 +8,23 @@ that this call may hear it.
 """
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from ivr import replies, shares
-from ivr.actions import keypad
+from ivr.actions import keypad, unlock
 from ivr.actions.registry import action
 from ivr.extensions import db
-from ivr.models import CallStep, Story
+from ivr.models import Story
 
 STEP, REF_STEP, PIN_STEP, REPLY_STEP = "my_stories", "my_stories_ref", "my_stories_pin", "my_story_reply"
 HEAR, TOGGLE, AGAIN, NEXT, BACK, REPEAT, CRISIS = "1", "2", "5", "6", "#", "*", "0"
-PIN_DIGITS = 8  # a gather long enough for a mistyped PIN to be refused rather than cut
+DOOR = unlock.Door(REF_STEP, PIN_STEP, "my_stories_ref", "my_stories_ref_invalid", "my_stories_pin",
+                   "my_stories_no_match", back="options")
 
 
 @action("my_stories")
 def my_stories(ctx, step, response):
     """Start with the caller's newest story, or ask for a reference when caller ID is withheld."""
     if ctx.caller is None:
-        _ask_reference(ctx, response)
+        unlock.ask_reference(ctx, response, DOOR)
         return None
     mine = replies.stories_of_caller(ctx.caller.id)
     if not mine:
@@ -70,58 +69,8 @@ def my_story_key(ctx, step, response):
     return None
 
 
-# --- a caller without caller ID: reference number and PIN ---------------------------------------
-
-@action("my_stories_ref")
-def my_stories_ref(ctx, step, response):
-    """Entered directly: ask for the reference number."""
-    _ask_reference(ctx, response)
-    return None
-
-
-@my_stories_ref.on_input
-def my_stories_ref_entered(ctx, step, response):
-    """The reference number; the PIN is asked whether or not it matches (nothing is revealed)."""
-    digits = keypad.pressed(ctx).rstrip("#")
-    if digits == CRISIS:
-        return "crisis"
-    if not digits:
-        keypad.chose(ctx)
-        return "options"  # pound alone goes back
-    if not digits.isdigit() or len(digits) != shares.REFERENCE_DIGITS:
-        keypad.miss(ctx, step, response, "my_stories_ref_invalid", lambda r: _ask_reference(ctx, r))
-        return None
-    keypad.chose(ctx)
-    share = shares.find_by_reference(digits)
-    target = share.id if share is not None and replies.stories_of_share(share) else 0
-    g = keypad.digits_gather(ctx, response, PIN_STEP, PIN_DIGITS, s=target)
-    ctx.voice.speak(g, "my_stories_pin")
-    return None
-
-
-@action("my_stories_pin")
-def my_stories_pin(ctx, step, response):
-    """Entered without a reference: ask for it."""
-    return REF_STEP
-
-
-@my_stories_pin.on_input
-def my_stories_pin_entered(ctx, step, response):
-    """Check the PIN (argon2, locked after repeated failures) and open the share's story for this call."""
-    pin = keypad.pressed(ctx).rstrip("#")
-    if pin == CRISIS:
-        return "crisis"
-    share = shares.get(keypad.arg_id("s") or 0)
-    found = replies.stories_of_share(share) if share is not None else []
-    if not found or not shares.check_pin(share, pin):
-        keypad.miss(ctx, step, response, "my_stories_no_match" if pin else "no_input",
-                    lambda r: _ask_reference(ctx, r))
-        return None
-    keypad.chose(ctx)
-    ctx.log(step.name, f"unlock:{share.id}")
-    db.session.flush()
-    _summary(ctx, response, found[0])
-    return None
+def _has_story(share) -> bool:
+    return bool(replies.stories_of_share(share))
 
 
 # --- replies left for the storyteller -----------------------------------------------------------
@@ -182,11 +131,6 @@ def _reply_keys(ctx, response, story: Story, reply_id) -> None:
 
 # --- helpers ------------------------------------------------------------------------------------
 
-def _ask_reference(ctx, response) -> None:
-    g = keypad.digits_gather(ctx, response, REF_STEP, shares.REFERENCE_DIGITS + 1)
-    ctx.voice.speak(g, "my_stories_ref")
-
-
 def _summary(ctx, response, story: Story, counts: bool = True) -> None:
     """The story's title and counts, how many replies wait, then at most four choices and 0."""
     voice = ctx.voice
@@ -235,7 +179,11 @@ def _allowed(ctx, story_id: int | None) -> Story | None:
         return None
     if ctx.caller is not None and share.caller_id == ctx.caller.id:
         return story
-    unlocked = db.session.execute(
-        select(CallStep.id).filter_by(call_id=ctx.call.id, step=PIN_STEP, outcome=f"unlock:{share.id}").limit(1)
-    ).first()
-    return story if unlocked else None
+    return story if unlock.unlocked(ctx, DOOR, share.id) else None
+
+
+def _opened(ctx, response, share) -> None:
+    _summary(ctx, response, replies.stories_of_share(share)[0])
+
+
+unlock.register(DOOR, _has_story, _opened)

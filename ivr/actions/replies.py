@@ -55,12 +55,9 @@ def reply_consent(ctx, step, response):
 @reply_consent.on_input
 def reply_consent_chosen(ctx, step, response):
     """1 the storyteller only, 2 other listeners too: open the attempt, then the voice question."""
-    key = keypad.pressed(ctx)[:1]
-    if key == CRISIS:
-        return "crisis"
-    story = stories.published(keypad.arg_id("s") or 0)
-    if story is None:
-        return "stories"
+    key, story = _key_and_story(ctx)
+    if key == CRISIS or story is None:
+        return "crisis" if key == CRISIS else "stories"
     if key == BACK:
         keypad.chose(ctx)
         _back_to_story(ctx, response, story)
@@ -110,12 +107,9 @@ def reply_play(ctx, step, response):
 @reply_play.on_input
 def reply_key(ctx, step, response):
     """6 (or waiting) next reply, 4 previous, 5 again, # back to the story, * the keys again, 0 crisis."""
-    key = keypad.pressed(ctx)[:1]
-    if key == CRISIS:
-        return "crisis"
-    story = stories.published(keypad.arg_id("s") or 0)
-    if story is None:
-        return "stories"
+    key, story = _key_and_story(ctx)
+    if key == CRISIS or story is None:
+        return "crisis" if key == CRISIS else "stories"
     found = replies.published(story)
     ids = [r.id for r in found]
     reply_id = keypad.arg_id("r")
@@ -148,6 +142,11 @@ def reply_key(ctx, step, response):
 def _keys_again(ctx, response, story, reply_id) -> None:
     g = keypad.gather(ctx, response, PLAY_STEP, s=story.id, r=reply_id)
     ctx.voice.speak(g, "reply_keys")
+
+
+def _key_and_story(ctx):
+    """The key pressed, and the story in the query string if callers may still hear it."""
+    return keypad.pressed(ctx)[:1], stories.published(keypad.arg_id("s") or 0)
 
 
 def _back_to_story(ctx, response, story) -> None:

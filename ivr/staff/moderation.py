@@ -192,6 +192,9 @@ def _decide(share_id: int, decision: str, action: str, message: str):
     if share.status not in OPEN:
         flash("This share has already been decided.", "error")
         return redirect(url_for(".detail", share_id=share.id)), 409
+    if share.is_reply and decision == "kept_private":  # for a reply that would mean "passed on": say so there
+        flash("This is a reply: pass it on to its storyteller, or reject it.", "error")
+        return redirect(url_for(".detail", share_id=share.id)), 409
     shares.decide(share.id, decision, actor=f"staff:{current_user.id}")
     audit.record(action, "share", share.id)
     db.session.commit()

@@ -84,6 +84,8 @@ def test_a_reply_is_kept_marked_with_its_story_and_moderated(phone, app, sim, to
     # A private reply cannot be published for everyone, nor made a story of its own.
     assert moderator.post(f"/staff/shares/{reply.id}/deliver-reply", {"audience": "everyone"}).status_code == 409
     assert moderator.post(f"/staff/shares/{reply.id}/publish", {"topic_id": "1", "title": "x"}).status_code == 409
+    assert moderator.post(f"/staff/shares/{reply.id}/keep-private").status_code == 409
+    assert reply_rows(app)[0].status == "needs_listening"
     assert moderator.post(f"/staff/shares/{reply.id}/deliver-reply", {"audience": "storyteller"}).status_code == 302
     (reply,) = reply_rows(app)
     assert reply.status == "kept_private" and reply.reply_audio_key and reply.decided_by
