@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ivr import replies, shares
 from ivr.actions import keypad, unlock
+from ivr.actions.replies import play_reply
 from ivr.actions.registry import action
 from ivr.extensions import db
 from ivr.models import Story
@@ -116,12 +117,7 @@ def my_story_reply_key(ctx, step, response):
 
 
 def _play(ctx, response, story: Story, index: int) -> None:
-    found = replies.for_storyteller(story)
-    reply = found[index]
-    g = keypad.gather(ctx, response, REPLY_STEP, timeout=4, t=story.id, r=reply.id)
-    ctx.voice.speak(g, "reply_position", position=index + 1, total=len(found))
-    g.play(ctx.url(replies.audio_path(reply)))
-    ctx.voice.speak(g, "my_reply_keys")
+    play_reply(ctx, response, REPLY_STEP, replies.for_storyteller(story), index, "my_reply_keys", t=story.id)
 
 
 def _reply_keys(ctx, response, story: Story, reply_id) -> None:

@@ -91,11 +91,16 @@ def start_replies(ctx, response, story):
 
 
 def _play(ctx, response, story, found, index: int) -> None:
+    play_reply(ctx, response, PLAY_STEP, found, index, "reply_keys", s=story.id)
+
+
+def play_reply(ctx, response, step_name: str, found, index: int, keys_prompt: str, **ids) -> None:
+    """Reply `index` of `found` in a one-key gather (any key interrupts it), then its keys."""
     reply = found[index]
-    g = keypad.gather(ctx, response, PLAY_STEP, timeout=4, s=story.id, r=reply.id)
+    g = keypad.gather(ctx, response, step_name, timeout=4, r=reply.id, **ids)
     ctx.voice.speak(g, "reply_position", position=index + 1, total=len(found))
     g.play(ctx.url(replies.audio_path(reply)))
-    ctx.voice.speak(g, "reply_keys")
+    ctx.voice.speak(g, keys_prompt)
 
 
 @action("reply_play")
