@@ -34,7 +34,22 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(voice_shares.bp)
     staff.init_app(app)
     register_commands(app)
+    _check_storage(app)
     return app
+
+
+def _check_storage(app: Flask) -> None:
+    """A store that cannot be used is a one-line error naming the variable: fatal in production."""
+    from ivr.config import ConfigError
+    from ivr.storage import StorageUnavailable, from_config
+    if str(app.config.get("STORAGE_CHECK_AT_START", "1")).lower() in ("0", "false", "no", ""):
+        return
+    try:
+        from_config(app.config).check()
+    except StorageUnavailable as exc:
+        if app.config["PEERLINE_ENV"] == "production":
+            raise ConfigError(f"Peerline refuses to start: {exc}") from exc
+        logging.getLogger("ivr.storage").warning("storage is not usable: %s", exc)
 
 
 def _ensure_sqlite_dir(uri: str) -> None:

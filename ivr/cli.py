@@ -33,6 +33,20 @@ def flows_show(lang: str):
     click.echo(describe(flowset, lang), nl=False)
 
 
+@flows.command("lint")
+@with_appcontext
+def flows_lint():
+    """Check every step in every language: crisis key named, at most four choices, short prompts."""
+    from ivr.flow_lint import lint, summary
+    flowset = current_app.extensions["peerline.flows"]
+    problems = lint(flowset)
+    for line in problems:
+        click.echo(line)
+    click.echo(f"flows lint: {summary(flowset)}: " + (f"{len(problems)} problems" if problems else "all clear"))
+    if problems:
+        raise SystemExit(1)
+
+
 def register_commands(app: Flask) -> None:
     """Attach Peerline's commands to the app's CLI (so `peerline X` and test runners see them)."""
     app.cli.add_command(flows)
@@ -45,3 +59,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(sweep_command)
     from ivr.simulator.terminal import call_command
     app.cli.add_command(call_command)
+    from ivr.simulator.exchange import simulator_command_factory
+    app.cli.add_command(simulator_command_factory())
+    from ivr.storage_cli import storage_command
+    app.cli.add_command(storage_command)

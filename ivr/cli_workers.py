@@ -27,6 +27,8 @@ def screen_command(args: tuple[str, ...]):
 @with_appcontext
 def sweep_command(stuck_after: int, heartbeat_grace: int):
     """Re-enqueue stranded shares, delete Twilio's leftover copies, purge audio past retention (for cron)."""
+    from ivr.progress import progress
     from workers import sweep
-    report = sweep.run(stuck_after=timedelta(seconds=stuck_after), heartbeat_grace=timedelta(seconds=heartbeat_grace))
+    report = sweep.run(stuck_after=timedelta(seconds=stuck_after), heartbeat_grace=timedelta(seconds=heartbeat_grace),
+                       progress=progress)
     click.echo(report.summary())

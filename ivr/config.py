@@ -36,7 +36,7 @@ def _defaults(var_dir: Path) -> dict:
         "TWILIO_API_BASE": None,  # e.g. http://127.0.0.1:5050 for a simulator over HTTP
         "TWILIO_NUMBER": "+15005550006",
         "TWILIO_TIMEOUT": 10,  # seconds for one REST call to Twilio
-        "PUBLIC_BASE_URL": "http://localhost:5000",
+        "PUBLIC_BASE_URL": "http://127.0.0.1:5000",  # the address ./dev up and `peerline call --url` use
         "CRISIS_NUMBER": "",
         "CRISIS_SPOKEN_NUMBER": "988",
         "ONCALL_NUMBER": "",
@@ -52,6 +52,10 @@ def _defaults(var_dir: Path) -> dict:
         "DEFAULT_LANGUAGE": "en",
         "GATHER_TIMEOUT": 6,
         "LOG_LEVEL": "INFO",
+        "STORAGE_URL": None,  # s3://bucket/prefix for shared object storage; unset: the directory STORAGE_DIR
+        "STORAGE_TIMEOUT": 10,  # seconds for one object-store call
+        "STORAGE_CHECK_AT_START": "1",
+        "SIMULATOR_URL": "http://127.0.0.1:5050",  # where `peerline call --url` finds `peerline simulator`  # probe the store at start-up (production refuses to start if it fails)
     }
 
 

@@ -91,23 +91,28 @@ def speak_wav(text: str, language: str) -> tuple[bytes, int]:
         return out.read_bytes(), seconds
 
 
-def seed_demo(echo=lambda *_: None) -> int:
-    """Create the demo topics and any missing demo stories; returns how many stories were added."""
+def seed_demo(progress=None) -> int:
+    """Create the demo topics and any missing demo stories; returns how many stories were added.
+
+    `progress(items, label, describe=...)` wraps the slow part (speaking each story); see ivr.progress.
+    """
+    from ivr.progress import silent
     topics = {slug: stories.ensure_topic(slug, key, names) for slug, key, names in TOPICS}
+    missing = [story for story in STORIES if not _exists(topics[story[0]], story[1], story[2])]
     added = 0
-    for slug, language, title, note, text in STORIES:
-        topic = topics[slug]
-        exists = db.session.execute(
-            select(Story.id).filter_by(topic_id=topic.id, language=language, title=title)
-        ).first()
-        if exists:
-            continue
-        audio, seconds = speak_wav(text, language)
-        stories.add_story(topic, title, language, audio, seconds, content_note=note)
-        added += 1
-        echo(f"  {language} {slug}: {title} ({seconds} s)")
+    with (progress or silent)(missing, "Speaking demo stories",
+                              describe=lambda s: f"{s[1]} {s[0]}: {s[2]}") as items:
+        for slug, language, title, note, text in items:
+            audio, seconds = speak_wav(text, language)
+            stories.add_story(topics[slug], title, language, audio, seconds, content_note=note)
+            added += 1
     db.session.commit()
     return added
+
+
+def _exists(topic, language: str, title: str) -> bool:
+    return db.session.execute(
+        select(Story.id).filter_by(topic_id=topic.id, language=language, title=title)).first() is not None
 
 
 @click.command("seed")
@@ -118,7 +123,8 @@ def seed_command(demo: bool):
     if not demo:
         raise click.UsageError("say what to seed: --demo")
     try:
-        added = seed_demo(click.echo)
+        from ivr.progress import progress
+        added = seed_demo(progress)
     except SeedError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Demo seeded: {len(TOPICS)} topics, {added} new stories.")

@@ -7,11 +7,18 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.actions.registry import ACTIONS
 from ivr.extensions import db
-from ivr.flow import CRISIS_STEP, REPEAT_KEY, FlowSet, Step
+from ivr.flow import BACK_KEY, CRISIS_KEY, CRISIS_STEP, REPEAT_KEY, FlowSet, Step
 from ivr.models import Call, Caller, CallStep
 from ivr.twiml import Voice, slow_digits
 
-MAX_MISSES = 3  # the third miss ends the call kindly
+# A caller who presses keys is trying: misses never end a call. The first miss at a menu
+# re-prompts simply; the second starts again from the main menu with the essentials named.
+START_AGAIN_AFTER = 2
+MAX_SILENCES = 10  # only silence ends a call: ten in a row, with a kind goodbye
+START_AGAIN_STEP = "start_again"
+SILENCE_GOODBYE_STEP = "goodbye_missed"
+CRISIS_STEPS = {CRISIS_STEP, "crisis_after", "crisis_repeat", "crisis_back"}  # never a place to go back to
+NOT_CAUGHT = "not_caught"  # speech we did not understand (never blamed on "that key")
 MAX_INLINE = 6  # steps rendered into one response before we hand over with a <Redirect>
 
 
@@ -80,7 +87,7 @@ def render(ctx: CallContext, name: str, response: VoiceResponse | None = None, d
             return response
         return render(ctx, step.next, response, depth + 1)
     # kind == "action"
-    if name == CRISIS_STEP and ctx.call.step and ctx.call.step != CRISIS_STEP:
+    if name == CRISIS_STEP and ctx.call.step and ctx.call.step not in CRISIS_STEPS:
         ctx.call.return_step = ctx.call.step
     _enter(ctx, step)
     next_step = ACTIONS[step.action].render(ctx, step, response)
@@ -93,9 +100,15 @@ def handle_input(ctx: CallContext, name: str) -> VoiceResponse:
     """Act on what the caller pressed or said at a step, returning the next TwiML."""
     step = ctx.flows.step(name)
     response = VoiceResponse()
+    if (ctx.form.get("Digits") or "").strip() or (ctx.form.get("SpeechResult") or "").strip():
+        ctx.call.silences = 0  # any key or word breaks a run of silences
     if step.kind in {"menu", "digits"}:
         _enter(ctx, step)  # the caller is answering this step, whatever we last rendered
     if step.kind == "digits" and not (ctx.form.get("Digits") or "").strip():
+        if pound_alone(ctx) and step.back:
+            ctx.call.misses = 0
+            ctx.log(step.name, "back")
+            return render(ctx, step.back, response)
         return miss(ctx, step, response, "no_input")
     if step.kind == "action" or step.kind == "digits":
         handler = ACTIONS[step.action].handle
@@ -108,15 +121,19 @@ def handle_input(ctx: CallContext, name: str) -> VoiceResponse:
     key = _chosen_key(ctx, step)
     if key == REPEAT_KEY:
         ctx.log(step.name, "repeat")
-        _render_prompting(ctx, step, response, reprompt=None)
+        _render_prompting(ctx, step, response, reprompt=None, prompt_id=step.all_choices or step.prompt)
         return response
+    if key == BACK_KEY and step.back:
+        ctx.call.misses = 0
+        ctx.log(step.name, "back")
+        return render(ctx, step.back, response)
     target = step.keys.get(key) if key else None
     if target is None and key and step.any_key:
         target = step.any_key
     if target is None and not key and step.on_timeout:
         target = step.on_timeout
     if target is None:
-        return miss(ctx, step, response, "invalid" if key else "no_input")
+        return miss(ctx, step, response, NOT_CAUGHT if key == "?" else ("invalid" if key else "no_input"))
     ctx.call.misses = 0
     ctx.log(step.name, None if step.sensitive else (key or "timeout"))
     return render(ctx, target, response)
@@ -128,22 +145,50 @@ def _chosen_key(ctx: CallContext, step: Step) -> str | None:
         return digits[:1] if step.kind == "menu" else digits
     spoken = (ctx.form.get("SpeechResult") or "").lower()
     if spoken:
-        words = step.speech.get(ctx.language, {})
-        for word in spoken.replace(",", " ").replace(".", " ").split():
-            if word in words:
-                return words[word]
-        return "?"  # heard something, but not a choice: counts as invalid
+        return spoken_key(ctx, spoken, step.speech.get(ctx.language, {})) or "?"
     return None
 
 
-def miss(ctx: CallContext, step: Step, response: VoiceResponse, reason: str = "invalid") -> VoiceResponse:
-    """Count a missed or invalid answer: re-prompt simply, and after the third miss say goodbye."""
+def spoken_key(ctx: CallContext, spoken: str, words: dict[str, str]) -> str | None:
+    """The key a spoken answer means: a crisis word always means 0, else the step's own words."""
+    heard = spoken.lower().replace(",", " ").replace(".", " ").replace("!", " ").replace("?", " ").split()
+    # Every language's crisis words count: "ayuda" at the first-call language menu must not be missed.
+    crisis = {word for words in ctx.flows.crisis_words.values() for word in words}
+    if any(word in crisis for word in heard):
+        return CRISIS_KEY
+    for word in heard:
+        if word in words:
+            return words[word]
+    return None
+
+
+def pound_alone(ctx: CallContext) -> bool:
+    """True when a several-digit gather ended on # with nothing keyed: the caller wants to go back."""
+    return not (ctx.form.get("Digits") or "").strip() and ctx.form.get("FinishedOnKey") == BACK_KEY
+
+
+def miss(ctx: CallContext, step: Step, response: VoiceResponse, reason: str = "invalid",
+         again=None) -> VoiceResponse:
+    """Count a missed answer; never hang up on keys: re-prompt simply, then start again.
+
+    Silence is counted across the whole call; the tenth silence in a row ends the call kindly.
+    `again(response)` re-prompts an action's own menu (default: the step's simpler prompt).
+    """
     ctx.call.misses = (ctx.call.misses or 0) + 1
     ctx.log(step.name, reason)
-    if ctx.call.misses >= MAX_MISSES:
+    if reason == "no_input":
+        ctx.call.silences = (ctx.call.silences or 0) + 1
+        if ctx.call.silences >= MAX_SILENCES:
+            ctx.call.misses = ctx.call.silences = 0
+            return render(ctx, SILENCE_GOODBYE_STEP, response)
+    if ctx.call.misses >= START_AGAIN_AFTER:
         ctx.call.misses = 0
-        return render(ctx, "goodbye_missed", response)
-    _render_prompting(ctx, step, response, reprompt=reason)
+        return render(ctx, START_AGAIN_STEP, response)
+    if again is None:
+        _render_prompting(ctx, step, response, reprompt=reason)
+    else:
+        ctx.voice.speak(response, reason)
+        again(response)
     return response
 
 
@@ -153,22 +198,24 @@ def _enter(ctx: CallContext, step: Step) -> None:
     ctx.call.step = step.name
 
 
-def _render_prompting(ctx: CallContext, step: Step, response: VoiceResponse, reprompt: str | None) -> None:
+def _render_prompting(ctx: CallContext, step: Step, response: VoiceResponse, reprompt: str | None,
+                      prompt_id: str | None = None) -> None:
     """A menu or digits step: its prompt inside a Gather that posts back to the step's input."""
     voice = ctx.voice
-    hints = sorted(step.speech.get(ctx.language, {})) or None
+    words = step.speech.get(ctx.language, {})
+    hints = sorted(set(words) | set(ctx.flows.crisis_words.get(ctx.language, ()))) if words else None
     gather = voice.gather(
         response,
         ctx.step_url(step.name, "/input"),
         speech_hints=hints,
         timeout=step.timeout or ctx.config["GATHER_TIMEOUT"],
         num_digits=1 if step.kind == "menu" else step.num_digits,
-        # A menu that maps # takes it as a key: Twilio would otherwise swallow it as "done".
-        finish_on_key=step.finish_on_key if step.kind == "digits" else ("" if "#" in step.keys else None),
+        # Menus take # as a key (back), so it must not end the gather.
+        finish_on_key=step.finish_on_key if step.kind == "digits" else "",
     )
     if reprompt:
         voice.speak(gather, reprompt)
-    prompt_id = step.simple if (reprompt and step.simple) else step.prompt
+    prompt_id = prompt_id or (step.simple if (reprompt and step.simple) else step.prompt)
     languages = list(ctx.flows.prompts.languages) if step.all_languages else [ctx.language]
     for lang in languages:
         voice.speak(gather, prompt_id, language=lang)

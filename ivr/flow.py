@@ -14,6 +14,8 @@ from ivr.prompts import Prompts
 CRISIS_KEY = "0"
 CRISIS_STEP = "crisis"
 REPEAT_KEY = "*"
+BACK_KEY = "#"
+OPTIONS_KEY = "9"
 KINDS = {"say", "menu", "digits", "action"}
 
 
@@ -45,16 +47,20 @@ class Step:
     num_digits: int | None = None
     finish_on_key: str | None = None
     sensitive: bool = False
+    back: str | None = None  # where pound leads (one level up); every menu has one
+    all_choices: str | None = None  # prompt spoken on star when it differs from `prompt`
+    menu_prompts: tuple[str, ...] = ()  # prompts an action speaks as a menu (checked by the lint)
 
     def exits(self) -> list[str]:
         """Every step this one can lead to."""
         out = list(self.keys.values()) + list(self.targets)
-        out += [s for s in (self.next, self.any_key, self.on_timeout) if s]
+        out += [s for s in (self.next, self.any_key, self.on_timeout, self.back) if s]
         return out
 
     def prompt_ids(self) -> list[str]:
         """Every prompt id this step speaks."""
-        return [p for p in (self.prompt, self.simple) if p] + list(self.prompts)
+        return [p for p in (self.prompt, self.simple, self.all_choices) if p] + list(self.prompts) \
+            + list(self.menu_prompts)
 
 
 @dataclass
@@ -64,6 +70,7 @@ class FlowSet:
     start: str
     steps: dict[str, Step]
     prompts: Prompts
+    crisis_words: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def step(self, name: str) -> Step:
         """The named step (KeyError if it does not exist)."""
@@ -77,6 +84,7 @@ def load_flows(flows_dir: str | Path, prompts: Prompts) -> FlowSet:
     """Read every flows/*.toml into one FlowSet (not yet validated)."""
     steps: dict[str, Step] = {}
     start = None
+    crisis_words: dict[str, tuple[str, ...]] = {}
     problems: list[str] = []
     for path in sorted(Path(flows_dir).glob("*.toml")):
         with open(path, "rb") as fh:
@@ -85,6 +93,8 @@ def load_flows(flows_dir: str | Path, prompts: Prompts) -> FlowSet:
             if start:
                 problems.append(f"{path.name}: a second start step ({data['start']!r})")
             start = data["start"]
+        for lang, words in data.get("crisis_words", {}).items():
+            crisis_words[lang] = tuple(w.lower() for w in words)
         for name, spec in data.get("steps", {}).items():
             unknown = set(spec) - _FIELDS
             if unknown:
@@ -94,7 +104,7 @@ def load_flows(flows_dir: str | Path, prompts: Prompts) -> FlowSet:
                 problems.append(f"{path.name}: step {name!r} is already defined in {steps[name].source}")
                 continue
             spec = dict(spec)
-            for key in ("prompts", "targets"):
+            for key in ("prompts", "targets", "menu_prompts"):
                 if key in spec:
                     spec[key] = tuple(spec[key])
             steps[name] = Step(name=name, source=path.name, **spec)
@@ -102,7 +112,7 @@ def load_flows(flows_dir: str | Path, prompts: Prompts) -> FlowSet:
         raise FlowError("\n".join(problems))
     if not start:
         raise FlowError("no flow file names a start step")
-    return FlowSet(start=start, steps=steps, prompts=prompts)
+    return FlowSet(start=start, steps=steps, prompts=prompts, crisis_words=crisis_words)
 
 
 def validate(flows: FlowSet, actions: set[str]) -> None:
@@ -112,8 +122,9 @@ def validate(flows: FlowSet, actions: set[str]) -> None:
     languages = list(flows.prompts.languages)
     if flows.start not in steps:
         problems.append(f"start step {flows.start!r} does not exist")
-    if CRISIS_STEP not in steps:
-        problems.append(f"there is no {CRISIS_STEP!r} step")
+    for required in (CRISIS_STEP, "start_again", "goodbye_missed"):
+        if required not in steps:
+            problems.append(f"there is no {required!r} step")
     for step in steps.values():
         where = f"{step.source}: step {step.name!r}"
         if step.kind not in KINDS:
@@ -133,6 +144,12 @@ def validate(flows: FlowSet, actions: set[str]) -> None:
             problems.append(f"{where}: menu does not offer the crisis key {CRISIS_KEY}")
         if step.kind == "menu" and REPEAT_KEY in step.keys:
             problems.append(f"{where}: {REPEAT_KEY} is reserved for repeating the menu")
+        if step.kind == "menu" and BACK_KEY in step.keys:
+            problems.append(f"{where}: {BACK_KEY} is reserved for going back (use `back`)")
+        if step.kind == "menu" and not step.back:
+            problems.append(f"{where}: menu has no `back` step for {BACK_KEY}")
+        if OPTIONS_KEY in step.keys and step.keys[OPTIONS_KEY] != "options":
+            problems.append(f"{where}: {OPTIONS_KEY} means options and nothing else")
         if step.kind in {"action", "digits"} and step.action not in actions:
             problems.append(f"{where}: action {step.action!r} is not registered")
         if step.kind == "say" and not (step.next or step.hangup):
@@ -157,7 +174,7 @@ def _unreachable(flows: FlowSet) -> list[str]:
     # Entry points reached from outside the menu tree (Twilio's callbacks, outbound calls)
     # are declared by starting their step name with "entry_".
     seen: set[str] = set()
-    todo = [flows.start, CRISIS_STEP, "goodbye_missed", "goodbye"]
+    todo = [flows.start, CRISIS_STEP, "goodbye_missed", "goodbye", "start_again"]
     todo += [name for name in flows.steps if name.startswith("entry_")]
     while todo:
         name = todo.pop()

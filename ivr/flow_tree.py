@@ -24,7 +24,9 @@ def describe(flows: FlowSet, language: str) -> str:
         for key, target in step.keys.items():
             lines.append(f"    {key} -> {target}")
         if step.kind == "menu":
-            lines.append("    * -> repeat")
+            lines.append("    * -> repeat" + (f" ({step.all_choices})" if step.all_choices else ""))
+        if step.back:
+            lines.append(f"    # -> {step.back}")
         for label_, target in (("any key", step.any_key), ("no input", step.on_timeout), ("then", step.next)):
             if target:
                 lines.append(f"    {label_} -> {target}")

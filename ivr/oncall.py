@@ -81,3 +81,33 @@ def send(share: Share) -> OncallAlert:
 
 def _alert_for(share_id: int) -> OncallAlert | None:
     return db.session.execute(select(OncallAlert).filter_by(share_id=share_id)).scalar_one_or_none()
+
+
+def alert(share_id: int) -> None:
+    """Text on-call now; if that fails, a job of its own retries it at the queue's front.
+
+    The one way a crisis alert leaves, whether screening or a moderator raised the share:
+    sending here rather than enqueueing first keeps the SMS within seconds even when the queue is
+    long; the unique alert per share means it is sent once, however often this is called.
+    """
+    from ivr import jobs, shares
+    from ivr.telephony import TelephonyError
+    try:
+        send(shares.get(share_id))
+        return
+    except TelephonyError as exc:
+        if not exc.transient:
+            return  # recorded as failed on the alert; retrying cannot help
+    except Exception:
+        db.session.rollback()
+        log.exception("on-call alert for share %s failed; a retrying job takes over", share_id)
+    from rq import Retry
+    jobs.enqueue(ALERT_JOB, share_id, job_id=f"oncall-{share_id}", at_front=True,
+                 retry=Retry(max=5, interval=[5, 10, 20, 30, 60]), job_timeout=60)
+
+
+def status_for(share_id: int) -> str | None:
+    """The share's alert status (pending, sent, failed, unconfigured), or None if never raised."""
+    found = _alert_for(share_id)
+    return found.status if found is not None else None
+

@@ -36,6 +36,12 @@ PROCESSABLE = ("received", "processing", "needs_listening", "failed", "queued")
 QUEUE_STATUSES = ("queued", "needs_listening")
 #: Moderator decisions.
 DECISIONS = ("published", "kept_private", "rejected")
+#: Tiers a moderator can set after listening, most urgent first, with the lowest priority of each
+#: (the bands of workers/screening/types.py, which the web process does not import; a test keeps
+#: the two in step).
+MODERATOR_TIERS = {"crisis": 80, "high": 60, "elevated": 40, "abuse": 30, "personal_details": 10, "clean": 0}
+#: Statuses whose processing a moderator can run again.
+RETRYABLE = ("failed", "needs_listening", "queued")
 
 _hasher = PasswordHasher()
 
@@ -254,8 +260,11 @@ def record_processing_result(share_id: int, *, transcript=None, screening=None, 
     share.original_key = original_key or share.original_key
     share.redacted_key = redacted_key or share.redacted_key
     share.disguised_key = disguised_key or share.disguised_key
-    share.transcript, share.screening = transcript, screening
-    share.tier, share.priority, share.reasons = tier, int(priority or 0), reasons
+    share.transcript, share.screening, share.reasons = transcript, screening, reasons
+    if share.tier_set_by and share.priority >= int(priority or 0):
+        needs_listening = False  # a moderator listened and ranked it; screening may only raise it
+    else:
+        share.tier, share.priority = tier, int(priority or 0)
     if duration_s is not None:
         share.duration_s = duration_s
     if truncated is not None:
@@ -342,12 +351,23 @@ def mark_twilio_deleted(share_id: int) -> None:
 # --- moderation -------------------------------------------------------------------------------
 
 def queue(limit: int | None = None) -> list[Share]:
-    """The moderation queue: highest priority first, then oldest first."""
-    stmt = (select(Share).where(Share.status.in_(QUEUE_STATUSES))
-            .order_by(Share.priority.desc(), Share.created_at.asc(), Share.id.asc()))
-    if limit:
-        stmt = stmt.limit(limit)
-    return list(db.session.execute(stmt).scalars())
+    """The moderation queue: crisis and high tiers by priority, then shares nobody could rank
+    (needs listening) oldest first, then the rest by priority; ties oldest first.
+
+    An unranked share may hold anything, so it waits behind only what is known to be urgent.
+    """
+    items = list(db.session.execute(select(Share).where(Share.status.in_(QUEUE_STATUSES))).scalars())
+    items.sort(key=_queue_order)
+    return items[:limit] if limit else items
+
+
+def _queue_order(share: Share) -> tuple:
+    waiting = share.queued_at or share.created_at
+    if share.priority >= MODERATOR_TIERS["high"]:
+        return (0, -share.priority, share.created_at, share.id)
+    if share.status == "needs_listening":
+        return (1, 0, waiting, share.id)
+    return (2, -share.priority, share.created_at, share.id)
 
 
 def decide(share_id: int, decision: str, actor: str) -> Share:
@@ -364,6 +384,50 @@ def decide(share_id: int, decision: str, actor: str) -> Share:
     share.decided_by = actor[:64]
     db.session.flush()
     return share
+
+
+def set_tier(share_id: int, tier: str, actor: str) -> tuple[Share, str | None]:
+    """A moderator ranks a share after listening; returns it and its previous tier.
+
+    A needs-listening or failed share joins the ranked queue. Alerting on-call when the tier
+    becomes crisis is the caller's step (ivr.oncall.alert), after committing.
+    """
+    if tier not in MODERATOR_TIERS:
+        raise ShareError(f"unknown tier {tier!r}")
+    share = get(share_id)
+    if share is None or share.status in CLOSED_STATUSES:
+        raise ShareError(f"share {share_id} is gone")
+    previous = share.tier
+    floor = MODERATOR_TIERS[tier]
+    ceiling = min([f for f in MODERATOR_TIERS.values() if f > floor], default=101) - 1
+    if not floor <= (share.priority or 0) <= ceiling:
+        share.priority = floor
+    share.tier, share.tier_set_by, share.tier_set_at = tier, actor[:64], utcnow()
+    if share.status in ("needs_listening", "failed"):
+        share.status = "queued"
+        share.queued_at = share.queued_at or utcnow()
+    db.session.flush()
+    return share, previous
+
+
+def retry_processing(share_id: int) -> Share:
+    """Run a share's processing again (a moderator's retry); it stays where it is until the job runs.
+
+    Commits, then enqueues; raises ShareError when there is no recording to process.
+    """
+    share = get(share_id)
+    if share is None or share.status not in RETRYABLE:
+        raise ShareError("this share cannot be processed again")
+    if not (share.original_key or share.recording_url):
+        raise ShareError("there is no recording to process: Twilio reported none")
+    share.attempts = 0  # a fresh set of attempts, so the limit does not stop it at once
+    db.session.commit()
+    options = processing_job_options(share)
+    # Its own job id: the first run's id may still sit in rq's failed registry.
+    options["job_id"] = f"share-{share.recording_sid}-retry-{int(utcnow().timestamp())}"
+    share_id = share.id
+    jobs.enqueue(PROCESS_JOB, share_id, True, **options)
+    return get(share_id)
 
 
 def follow_up(share_id: int, note: str) -> Share:

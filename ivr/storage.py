@@ -1,7 +1,9 @@
-"""Recording storage behind a small key/value interface (a directory today, an object store later).
+"""Recording storage behind a small key/value interface: a directory or an S3-compatible object store.
 
-Keys are relative, slash-separated names such as "shares/12/original.wav"; they never name
-a caller. `storage()` returns the store configured for the running app.
+Keys are relative, slash-separated names such as "shares/12/original.wav", built by Peerline from
+database ids; they never name a caller. `storage()` returns the store configured for the running
+app: STORAGE_URL `s3://bucket/prefix` selects the object store (ivr/storage_s3.py), anything else
+(the default) the directory STORAGE_DIR.
 """
 from __future__ import annotations
 
@@ -20,14 +22,20 @@ class StorageError(ValueError):
     """Raised for a malformed key (e.g. one that tries to leave the store)."""
 
 
+class StorageUnavailable(OSError):
+    """The store could not be reached or refused us (an OSError, so jobs retry it as transient)."""
+
+
 class Storage(Protocol):
-    """What any recording store offers; an object-store backend implements the same five calls."""
+    """What any recording store offers; both backends implement the same calls."""
 
     def put(self, key: str, data: bytes | BinaryIO) -> str: ...
     def get(self, key: str) -> bytes: ...
     def open(self, key: str) -> BinaryIO: ...
     def delete(self, key: str) -> bool: ...
     def exists(self, key: str) -> bool: ...
+    def size(self, key: str) -> int: ...
+    def check(self) -> None: ...
 
 
 def check_key(key: str) -> str:
@@ -86,7 +94,59 @@ class LocalStorage:
         """True when key holds a value."""
         return self.path(key).is_file()
 
+    def size(self, key: str) -> int:
+        """Bytes stored under key (FileNotFoundError if none)."""
+        return self.path(key).stat().st_size
 
-def storage() -> LocalStorage:
-    """The store for the running app (STORAGE_DIR)."""
-    return LocalStorage(current_app.config["STORAGE_DIR"])
+    def describe(self) -> str:
+        """Where this store keeps its objects, for messages."""
+        return f"directory {self.root}"
+
+    def check(self) -> None:
+        """Raise StorageUnavailable (one line, naming the variable) if the directory cannot be written."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageUnavailable(f"STORAGE_DIR {self.root} cannot be created: {exc.strerror or exc}") from exc
+        if not os.access(self.root, os.W_OK | os.X_OK):
+            raise StorageUnavailable(f"STORAGE_DIR {self.root} is not writable by this process")
+
+
+def from_config(config) -> Storage:
+    """The store a configuration names: STORAGE_URL s3://bucket/prefix, else the directory STORAGE_DIR."""
+    url = config.get("STORAGE_URL") or ""
+    if url.startswith("s3://"):
+        from ivr.storage_s3 import S3Storage
+        return S3Storage.from_url(url, timeout=float(config.get("STORAGE_TIMEOUT") or 10))
+    if url.startswith("file://"):
+        return LocalStorage(url[len("file://"):])
+    if url:
+        raise StorageUnavailable(f"STORAGE_URL {url!r} is neither s3://bucket/prefix nor file:///path")
+    return LocalStorage(config["STORAGE_DIR"])
+
+
+def storage() -> Storage:
+    """The store for the running app (one per app: the S3 client and its connections are reused)."""
+    store = current_app.extensions.get("peerline.storage")
+    if store is None:
+        store = current_app.extensions["peerline.storage"] = from_config(current_app.config)
+    return store
+
+
+def probe(store: Storage) -> str:
+    """Write, read back and delete a probe object; return a one-line summary or raise StorageUnavailable."""
+    import secrets
+    import time
+    key = f"probe/{secrets.token_hex(8)}.bin"
+    payload = secrets.token_bytes(1024)
+    started = time.monotonic()
+    store.check()
+    store.put(key, payload)
+    try:
+        if store.get(key) != payload:
+            raise StorageUnavailable(f"{store.describe()}: the probe object read back different bytes")
+    finally:
+        store.delete(key)
+    if store.exists(key):
+        raise StorageUnavailable(f"{store.describe()}: the probe object is still there after delete")
+    return f"storage ok: {store.describe()} (write, read, delete in {(time.monotonic() - started) * 1000:.0f} ms)"

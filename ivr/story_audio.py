@@ -1,6 +1,8 @@
 """Audio for Twilio's <Play>: published stories (fingerprinted, cached for a year) and moderated replies."""
 from __future__ import annotations
 
+import os
+
 from flask import Blueprint, abort, send_file
 
 from ivr import stories
@@ -18,11 +20,16 @@ def story_audio(story_id: int, fingerprint: str, ext: str):
     if story is None or fingerprint != stories.fingerprint(story) or stories.audio_path(story).rsplit(".", 1)[1] != ext:
         abort(404)
     try:
-        fh = storage().open(story.audio_key)
+        fh = storage().open(story.audio_key)  # a file or an S3 stream: read in chunks, never whole
     except FileNotFoundError:
         abort(404)
+    length = getattr(fh, "length", None)
+    if length is None:
+        length = os.fstat(fh.fileno()).st_size
     response = send_file(fh, mimetype=story.audio_type, etag=story.audio_hash, max_age=YEAR,
                          conditional=True)
+    if response.status_code == 200:
+        response.content_length = length  # the same headers from either backend
     # The URL changes whenever the audio does, so caches may keep it for good.
     response.cache_control.public = True
     response.cache_control.immutable = True

@@ -296,24 +296,9 @@ def _is_crisis(screening) -> bool:
 
 
 def _alert(share_id: int) -> None:
-    """Text on-call now, from this job; if that fails, a job of its own retries it at the queue's front.
-
-    Sending here rather than enqueueing first keeps the SMS within seconds even when the queue is
-    long; a flaky SMS never re-runs transcription.
-    """
-    from ivr import jobs, oncall, shares
-    from ivr.telephony import TelephonyError
-    try:
-        oncall.send(shares.get(share_id))
-        return
-    except TelephonyError as exc:
-        if not exc.transient:
-            return  # recorded as failed on the alert; retrying cannot help
-    except Exception:
-        log.exception("on-call alert for share %s failed; a retrying job takes over", share_id)
-    from rq import Retry
-    jobs.enqueue(oncall.ALERT_JOB, share_id, job_id=f"oncall-{share_id}", at_front=True,
-                 retry=Retry(max=5, interval=[5, 10, 20, 30, 60]), job_timeout=60)
+    """Text on-call about a crisis-tier share (ivr.oncall.alert: now, or a retrying job at the front)."""
+    from ivr import oncall
+    oncall.alert(share_id)
 
 
 def _listening_priority() -> int:

@@ -16,7 +16,7 @@ from workers.screening.lexicon import Lexicon, LexiconError, load_lexicon
 from workers.screening.matching import Matcher
 from workers.screening.text import tokenise
 from workers.screening.personal import find_personal
-from workers.screening.risk import find_risk
+from workers.screening.risk import LOWERING, crisis_reached, find_risk
 from workers.screening.types import Note, Reason, Screening, Tier, Token
 
 DEFAULT_MIN_MEAN_CONF = 0.6
@@ -24,7 +24,6 @@ DEFAULT_LOW_WORD_CONF = 0.5
 # A risk finding heard this uncertainly needs ears, not just eyes on the transcript.
 RISK_CERTAINTY_TO_LISTEN = 0.6
 NEEDS_LISTENING_PRIORITY = 25
-_LOWERING = frozenset({"negated", "in the past", "about someone else"})
 
 
 def screen(
@@ -60,9 +59,13 @@ def _priority(reasons: list[Reason], risk: list[Reason], lexicon: Lexicon, needs
     top = max((r.priority for r in reasons), default=0)
     if needs_listening:
         top = max(top, NEEDS_LISTENING_PRIORITY)
+    # Crisis-line practice: two of ideation / method or place / preparation / time, or a recent
+    # attempt, is the crisis tier whatever each sign weighs alone.
+    if crisis_reached(risk, lexicon.risk_settings):
+        top = max(top, lexicon.risk_settings.crisis_priority)
     # Several distinct, plainly stated risk kinds (a wish and a method, say) outrank one alone,
     # but only within the tier: the tier itself follows the highest screener level reached.
-    plain_kinds = {r.kind for r in risk if not _LOWERING & set(r.modifiers)}
+    plain_kinds = {r.kind for r in risk if not LOWERING & set(r.modifiers)}
     if len(plain_kinds) > 1 and risk and top == max(r.priority for r in risk):
         bonus = lexicon.risk_settings.combination_bonus * (len(plain_kinds) - 1)
         top = min(top + bonus, Tier.for_priority(top).ceiling)

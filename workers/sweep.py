@@ -48,9 +48,14 @@ class SweepReport:
 
 
 def run(*, now: datetime | None = None, stuck_after: timedelta | None = None,
-        heartbeat_grace: timedelta | None = None, limit: int = 500) -> SweepReport:
-    """Sweep once inside an app context: re-enqueue stranded shares, forget Twilio copies, purge audio."""
+        heartbeat_grace: timedelta | None = None, limit: int = 500, progress=None) -> SweepReport:
+    """Sweep once inside an app context: re-enqueue stranded shares, forget Twilio copies, purge audio.
+
+    `progress(items, label)` wraps each batch (ivr.progress: a bar on a terminal, lines otherwise).
+    """
     from flask import current_app
+    from ivr.progress import silent
+    progress = progress or silent
     config = current_app.config
     now = now or datetime.now(timezone.utc)
     stuck_after = DEFAULT_STUCK_AFTER if stuck_after is None else stuck_after
@@ -60,16 +65,16 @@ def run(*, now: datetime | None = None, stuck_after: timedelta | None = None,
     report.replayed_callbacks = callback_spool.replay()  # shares the database refused at callback time
     from ivr import reminders
     report.reminders_released = reminders.release_stuck(now)  # claimed by a worker that died
-    _requeue_stranded(report, now - stuck_after, heartbeat_grace, limit)
-    _forget_twilio_copies(report, now - stuck_after, limit)
-    _purge_expired(report, now - timedelta(days=int(config["SHARE_RETENTION_DAYS"])), limit)
+    _requeue_stranded(report, now - stuck_after, heartbeat_grace, limit, progress)
+    _forget_twilio_copies(report, now - stuck_after, limit, progress)
+    _purge_expired(report, now - timedelta(days=int(config["SHARE_RETENTION_DAYS"])), limit, progress)
     log.info("sweep: %s", report.summary())
     return report
 
 
 # --- stranded shares ---------------------------------------------------------------------------
 
-def _requeue_stranded(report: SweepReport, older_than: datetime, grace: timedelta, limit: int) -> None:
+def _requeue_stranded(report: SweepReport, older_than: datetime, grace: timedelta, limit: int, progress) -> None:
     from ivr import shares
     from ivr.extensions import db
     from ivr.models import Share
@@ -78,14 +83,15 @@ def _requeue_stranded(report: SweepReport, older_than: datetime, grace: timedelt
         select(Share).where(Share.status.in_(("received", "processing")), Share.created_at <= older_than)
         .order_by(Share.created_at).limit(limit)
     ).scalars())
-    for share in candidates:
-        if _job_alive(shares.processing_job_options(share)["job_id"], grace):
-            report.still_running.append(share.id)
-            continue
-        log.warning("sweep: share %s stranded in %r (attempt %s); enqueueing it again",
-                    share.reference, share.status, share.attempts)
-        shares.enqueue_processing(share)
-        report.requeued.append(share.id)
+    with progress(candidates, "Checking stranded shares") as batch:
+        for share in batch:
+            if _job_alive(shares.processing_job_options(share)["job_id"], grace):
+                report.still_running.append(share.id)
+                continue
+            log.warning("sweep: share %s stranded in %r (attempt %s); enqueueing it again",
+                        share.reference, share.status, share.attempts)
+            shares.enqueue_processing(share)
+            report.requeued.append(share.id)
 
 
 def _job_alive(job_id: str, grace: timedelta) -> bool:
@@ -115,7 +121,7 @@ def _job_alive(job_id: str, grace: timedelta) -> bool:
 
 # --- Twilio copies and retention ---------------------------------------------------------------
 
-def _forget_twilio_copies(report: SweepReport, older_than: datetime, limit: int) -> None:
+def _forget_twilio_copies(report: SweepReport, older_than: datetime, limit: int, progress) -> None:
     """Delete Twilio's copy of recordings we hold ourselves (a job's delete may have failed)."""
     from ivr import shares
     from ivr.extensions import db
@@ -125,16 +131,17 @@ def _forget_twilio_copies(report: SweepReport, older_than: datetime, limit: int)
         select(Share.id).where(Share.twilio_deleted.is_(False), Share.original_key.is_not(None),
                                Share.created_at <= older_than).limit(limit)
     ).scalars())
-    for share_id in pending:
-        try:
-            if shares.forget_twilio_copy(share_id):
-                report.twilio_forgotten.append(share_id)
-        except Exception as exc:  # one unreachable Twilio call must not stop the sweep
-            db.session.rollback()
-            log.warning("sweep: Twilio copy of share %s not deleted yet: %s", share_id, exc)
+    with progress(pending, "Deleting Twilio's copies") as batch:
+        for share_id in batch:
+            try:
+                if shares.forget_twilio_copy(share_id):
+                    report.twilio_forgotten.append(share_id)
+            except Exception as exc:  # one unreachable Twilio call must not stop the sweep
+                db.session.rollback()
+                log.warning("sweep: Twilio copy of share %s not deleted yet: %s", share_id, exc)
 
 
-def _purge_expired(report: SweepReport, older_than: datetime, limit: int) -> None:
+def _purge_expired(report: SweepReport, older_than: datetime, limit: int, progress) -> None:
     """Remove audio and transcripts of shares past retention (published stories keep their own copy)."""
     from ivr import shares
     from ivr.extensions import db
@@ -144,14 +151,15 @@ def _purge_expired(report: SweepReport, older_than: datetime, limit: int) -> Non
         select(Share.id).where(Share.created_at <= older_than, Share.status.not_in(("deleted", "published")))
         .order_by(Share.created_at).limit(limit)
     ).scalars())
-    for share_id in expired:
-        share = shares.get(share_id)
-        if share is None or share.status in ("deleted", "published"):
-            continue  # a published story is the caller's gift to the library; staff unpublish it
-        # delete() removes audio, transcript and derived copies, and leaves a content-free audit entry.
-        shares.delete(share_id, actor="retention")
-        db.session.commit()
-        report.purged.append(share_id)
+    with progress(expired, "Purging audio past retention") as batch:
+        for share_id in batch:
+            share = shares.get(share_id)
+            if share is None or share.status in ("deleted", "published"):
+                continue  # a published story is the caller's gift to the library; staff unpublish it
+            # delete() removes audio, transcript and derived copies, and leaves a content-free audit entry.
+            shares.delete(share_id, actor="retention")
+            db.session.commit()
+            report.purged.append(share_id)
 
 
 # --- scheduling --------------------------------------------------------------------------------

@@ -15,14 +15,14 @@ def facilitator_control(name: str):
     """Register a star-menu control that needs the caller to facilitate a live meeting.
 
     The wrapped function gets (ctx, session, response), speaks its outcome, and the facilitator
-    always goes back to their star menu; a caller who is not the facilitator just goes back too.
+    hears a short line (the star menu is not repeated); a caller who is not the facilitator just goes back too.
     """
     def decorator(fn):
         def render(ctx, step, response):
             session = facilitated_session(ctx)
             if session is not None:
                 fn(ctx, session, response)
-            return "circle_star_facilitator"
+            return "circle_fac_done"
         render.__doc__ = fn.__doc__
         return action(name)(render)
     return decorator
@@ -93,7 +93,8 @@ def circle_fac_count(ctx, session, response):
     """The count of participants and the raised hands in order (first names where recorded)."""
     hands = circles.hand_queue(session)
     count = len(circles.present(session, role="participant"))
-    ctx.voice.speak(response, "circle_fac_count_one" if count == 1 else "circle_fac_count", count=count)
+    prompt = {0: "circle_fac_count_none", 1: "circle_fac_count_one"}.get(count, "circle_fac_count")
+    ctx.voice.speak(response, prompt, count=count)
     if len(hands) == 1:
         ctx.voice.speak(response, "circle_fac_hands_one")
     elif hands:
@@ -129,7 +130,7 @@ def circle_fac_end(ctx, step, response):
     result = circle_control.end_circle(session)
     if not result.ok:
         report_failures(ctx, response, result)
-        return "circle_star_facilitator"
+        return "circle_fac_done"
     ctx.voice.speak(response, "circle_fac_ended")
     return "main_menu"
 

@@ -126,6 +126,7 @@ def circle_enter(ctx, step, response):
             voice.speak(response, "circle_fac_welcome")
     elif not participant.rules_heard and circles.is_live(session):
         voice.speak(response, "circle_rules")  # a late joiner: the start announcement is over
+        voice.speak(response, "circle_rules_keys")
         circles.mark_rules_heard(participant)
     if not facilitator and participant.joined_at is None:
         voice.speak(response, "circle_joining" if participant.muted else "circle_joining_unmuted")
@@ -180,7 +181,8 @@ def circle_count(ctx, step, response):
     """Say how many people are in the circle, then back in."""
     participant = participant_of(ctx)
     if participant is not None:
-        _say_count(ctx, response, len(circles.present(participant.session)))
+        others = [p for p in circles.present(participant.session) if p.id != participant.id]
+        _say_count(ctx, response, len(others))
     return "circle_enter"
 
 
@@ -228,11 +230,14 @@ def facilitated_session(ctx):
     return participant.session
 
 
-def _say_count(ctx, response, count: int) -> None:
-    if count == 1:
+def _say_count(ctx, response, others: int) -> None:
+    """How many others are here; a caller on their own hears that others may join, never "0 people"."""
+    if others == 0:
+        ctx.voice.speak(response, "circle_count_alone")
+    elif others == 1:
         ctx.voice.speak(response, "circle_count_one")
     else:
-        ctx.voice.speak(response, "circle_count", count=count)
+        ctx.voice.speak(response, "circle_count", count=others)
 
 
 def report_failures(ctx, response, result) -> None:

@@ -62,7 +62,7 @@ def crisis_dial(ctx, step, response):
     voice.speak(response, "crisis_warm")
     if not number:
         voice.speak(response, "crisis_call_this")
-        return ctx.call.return_step or "main_menu"
+        return "crisis_after"
     voice.speak(response, "crisis_connecting")
     response.dial(number, action=ctx.step_url(step.name, "/input"), method="POST", timeout=30)
     return None
@@ -70,9 +70,16 @@ def crisis_dial(ctx, step, response):
 
 @crisis_dial.on_input
 def crisis_dial_result(ctx, step, response):
-    """After the crisis dial: if it did not connect, speak the number twice; then the menu."""
+    """After the crisis dial: back where the caller was; if it did not connect, the number slowly, twice."""
     status = ctx.form.get("DialCallStatus", "")
     ctx.log(step.name, status[:32] or None)
     if status not in DIAL_REACHED:
         ctx.voice.speak(response, "crisis_spoken")
+        return "crisis_after"
+    return ctx.call.return_step or "main_menu"
+
+
+@action("crisis_back")
+def crisis_back(ctx, step, response):
+    """Pound after the crisis number: back to where the caller was (a kept recording, a story)."""
     return ctx.call.return_step or "main_menu"

@@ -1,8 +1,8 @@
 """Keypad gathers for actions whose choices are not fixed in a flow file (topics, stories, shares).
 
 They post back to the step's input with opaque ids in the query string (never a number or a
-name), and share the engine's rules: no input or a wrong key re-prompts, the third miss ends
-the call kindly, 0 always reaches the crisis line.
+name), and share the engine's rules: a miss re-prompts simply, the next starts again from the
+main menu, only silence ends a call, 0 always reaches the crisis line, * repeats, # goes back.
 """
 from __future__ import annotations
 
@@ -50,13 +50,11 @@ def chose(ctx) -> None:
     ctx.call.misses = 0
 
 
+def pound_alone(ctx) -> bool:
+    """A several-digit gather ended on # with nothing keyed: the caller wants to go back."""
+    return engine.pound_alone(ctx)
+
+
 def miss(ctx, step, response: VoiceResponse, reason: str, again) -> None:
-    """Count a miss: speak why and call `again(response)` to re-prompt, or say goodbye after three."""
-    ctx.call.misses = (ctx.call.misses or 0) + 1
-    ctx.log(step.name, reason)
-    if ctx.call.misses >= engine.MAX_MISSES:
-        ctx.call.misses = 0
-        engine.render(ctx, "goodbye_missed", response)
-        return
-    ctx.voice.speak(response, reason)
-    again(response)
+    """Count a miss with the engine's rules; `again(response)` re-prompts this action's menu."""
+    engine.miss(ctx, step, response, reason, again=again)

@@ -13,8 +13,9 @@ from ivr.models import Share
 from ivr.twiml import slow_digits
 
 STEP, REF_STEP, PIN_STEP, CONFIRM_STEP = "my_shares", "my_shares_ref", "my_shares_pin", "my_share_confirm"
-WITHDRAW, DELETE, NEXT, BACK, CRISIS = "1", "2", "6", "4", "0"
-DOOR = unlock.Door(REF_STEP, PIN_STEP, "my_shares_ref", "my_shares_ref_invalid", "my_shares_pin", "my_shares_no_match")
+WITHDRAW, DELETE, NEXT, BACK, CRISIS = "1", "2", "6", "#", "0"
+DOOR = unlock.Door(REF_STEP, PIN_STEP, "my_shares_ref", "my_shares_ref_invalid", "my_shares_pin", "my_shares_no_match",
+                   back="options")
 STATUS_WORDS = {
     "received": "waiting", "processing": "waiting", "queued": "waiting", "needs_listening": "waiting",
     "failed": "failed", "empty": "empty", "published": "published", "kept_private": "kept_private",
@@ -38,7 +39,7 @@ def my_shares(ctx, step, response):
 
 @my_shares.on_input
 def my_share_key(ctx, step, response):
-    """1 withdraw, 2 delete (each confirmed), 6 next share, 4 back to options, 0 crisis."""
+    """1 withdraw, 2 delete (each confirmed), 6 next share, # back to options, * again, 0 crisis."""
     key = keypad.pressed(ctx)[:1]
     if key == CRISIS:
         return "crisis"
@@ -77,7 +78,7 @@ def my_share_confirm(ctx, step, response):
 
 @my_share_confirm.on_input
 def my_share_confirmed(ctx, step, response):
-    """1 confirms the withdrawal or deletion; anything else keeps the share as it is."""
+    """1 confirms the withdrawal or deletion; * repeats; anything else keeps the share as it is."""
     key = keypad.pressed(ctx)[:1]
     if key == CRISIS:
         return "crisis"
@@ -86,6 +87,9 @@ def my_share_confirmed(ctx, step, response):
     keypad.chose(ctx)
     if share is None:
         return "options"
+    if key == "*":
+        _confirm(ctx, response, share, what)
+        return None
     if key != "1":
         ctx.voice.speak(response, "my_share_unchanged")
         return "options"

@@ -23,11 +23,13 @@ def speak_offer(ctx, parent, story) -> None:
     """After a story: the reply key (when the storyteller allows replies) and how many replies to hear."""
     if not replies.open_for_replies(story):
         return
-    ctx.voice.speak(parent, "story_reply_offer")
     count = len(replies.published(story))
-    if count == 1:
+    # One breath: 7, then 8 with the count when there are replies, and the crisis key (STYLE.md).
+    if count == 0:
+        ctx.voice.speak(parent, "story_reply_offer")
+    elif count == 1:
         ctx.voice.speak(parent, "story_replies_one")
-    elif count > 1:
+    else:
         ctx.voice.speak(parent, "story_replies_many", count=count)
 
 
@@ -42,7 +44,7 @@ def offer_reply(ctx, response, story):
 
 
 def _ask_consent(ctx, response, story, simple: bool = False) -> None:
-    g = keypad.gather(ctx, response, CONSENT_STEP, s=story.id)
+    g = keypad.gather(ctx, response, CONSENT_STEP, s=story.id, h=_helped())
     ctx.voice.speak(g, "reply_consent_simple" if simple else "reply_consent")
 
 
@@ -91,7 +93,7 @@ def start_replies(ctx, response, story):
 
 
 def _play(ctx, response, story, found, index: int) -> None:
-    play_reply(ctx, response, PLAY_STEP, found, index, "reply_keys", s=story.id)
+    play_reply(ctx, response, PLAY_STEP, found, index, "reply_keys", s=story.id, h=_helped())
 
 
 def play_reply(ctx, response, step_name: str, found, index: int, keys_prompt: str, **ids) -> None:
@@ -124,7 +126,7 @@ def reply_key(ctx, step, response):
         _back_to_story(ctx, response, story)
         return None
     if key == REPEAT:
-        g = keypad.gather(ctx, response, PLAY_STEP, s=story.id, r=reply_id)
+        g = keypad.gather(ctx, response, PLAY_STEP, s=story.id, r=reply_id, h=_helped())
         ctx.voice.speak(g, "reply_keys")
         return None
     if key in (AGAIN, PREVIOUS, NEXT, ""):
@@ -145,7 +147,7 @@ def reply_key(ctx, step, response):
 
 
 def _keys_again(ctx, response, story, reply_id) -> None:
-    g = keypad.gather(ctx, response, PLAY_STEP, s=story.id, r=reply_id)
+    g = keypad.gather(ctx, response, PLAY_STEP, s=story.id, r=reply_id, h=_helped())
     ctx.voice.speak(g, "reply_keys")
 
 
@@ -154,6 +156,12 @@ def _key_and_story(ctx):
     return keypad.pressed(ctx)[:1], stories.published(keypad.arg_id("s") or 0)
 
 
+def _helped() -> str | None:
+    """The player's "this helped me" flag, carried through the replies so it is not counted twice."""
+    from ivr.actions.stories import request_flag
+    return "1" if request_flag("h") else None
+
+
 def _back_to_story(ctx, response, story) -> None:
     from ivr.actions.stories import after_story  # the player owns its own keys
-    after_story(ctx, response, story)
+    after_story(ctx, response, story, helped=_helped() is not None)

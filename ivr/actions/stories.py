@@ -15,9 +15,10 @@ from ivr.actions.registry import action
 from ivr.extensions import db
 from ivr.models import CallStep, Story
 
-# The one playback key map (spoken once per call, at the first story).
-BACK, REPLAY, NEXT, HELPED, TOPICS, OPTIONS, CRISIS = "4", "5", "6", "3", "#", "*", "0"
+# The one playback key map (KEYMAP.md): the three main keys are spoken, star gives them all.
+BACK, REPLAY, NEXT, HELPED, TOPICS, ALL_CHOICES, CRISIS = "4", "5", "6", "3", "#", "*", "0"
 REPLY, REPLIES = "7", "8"  # leave a reply to the storyteller; hear the replies (ivr/actions/replies.py)
+TOPICS_AT_ONCE = 3  # topics spoken at once; star speaks the next ones (at most four choices a breath)
 PLAY_STEP = "story_play"
 NOTE_STEP = "story_note"
 TOPICS_STEP = "stories"
@@ -30,35 +31,38 @@ def stories_topics(ctx, step, response):
     return None
 
 
-def _topics_menu(ctx, response, reprompt: bool = False) -> None:
+def _topics_menu(ctx, response, reprompt: bool = False, page: int = 0) -> None:
     voice = ctx.voice
-    g = keypad.gather(ctx, response, TOPICS_STEP)
-    if not reprompt:
-        voice.speak(g, "stories_intro")
     topics = stories.topics(ctx.language)
+    pages = max(1, -(-len(topics) // TOPICS_AT_ONCE))
+    page = page % pages
+    g = keypad.gather(ctx, response, TOPICS_STEP, p=page or None)
+    if not reprompt and page == 0:
+        voice.speak(g, "stories_intro")
     if not topics:
         voice.speak(g, "stories_no_topics")
-    for topic in topics:
+    for topic in topics[page * TOPICS_AT_ONCE:(page + 1) * TOPICS_AT_ONCE]:
         voice.speak(g, "stories_topic_item", name=topic.names[ctx.language], key=topic.key)
-    voice.speak(g, "stories_topics_end")
+    voice.speak(g, "stories_topics_more" if page + 1 < pages else "stories_topics_end")
 
 
 @stories_topics.on_input
 def stories_topic_chosen(ctx, step, response):
-    """A topic key starts its newest story; # goes back to the main menu."""
+    """A topic key starts its newest story; star speaks the next topics; # goes back to the main menu."""
     key = keypad.pressed(ctx)[:1]
+    page = keypad.arg_id("p") or 0
     if key == CRISIS:
         return "crisis"
     if key == TOPICS:
         keypad.chose(ctx)
         return "main_menu"
-    if key == "*":
-        _topics_menu(ctx, response)
+    if key == ALL_CHOICES:
+        _topics_menu(ctx, response, reprompt=True, page=page + 1)
         return None
     topic = stories.topic_by_key(key) if key else None
     if topic is None or not topic.names.get(ctx.language):
         keypad.miss(ctx, step, response, "invalid" if key else "no_input",
-                    lambda r: _topics_menu(ctx, r, reprompt=True))
+                    lambda r: _topics_menu(ctx, r, reprompt=True, page=page))
         return None
     keypad.chose(ctx)
     playlist = stories.playlist(topic.id, ctx.language)
@@ -86,15 +90,16 @@ def story_key(ctx, step, response):
     if key == TOPICS:
         keypad.chose(ctx)
         return TOPICS_STEP
-    if key == OPTIONS:
-        keypad.chose(ctx)
-        return "options"
     story = db.session.get(Story, story_id) if story_id else None
     if story is None:
         return TOPICS_STEP
     playlist = stories.playlist(story.topic_id, story.language)
     ids = [s.id for s in playlist]
     here = ids.index(story.id) if story.id in ids else None
+    if key == ALL_CHOICES:
+        g = keypad.gather(ctx, response, PLAY_STEP, s=story.id, h="1" if helped_already else None)
+        ctx.voice.speak(g, "story_keys_all")
+        return None
     if key == HELPED:
         keypad.chose(ctx)
         if not helped_already:
@@ -140,10 +145,12 @@ def story_note_key(ctx, step, response):
         return "crisis"
     if key == TOPICS:
         return TOPICS_STEP
-    if key == OPTIONS:
-        return "options"
     if story is None:
         return TOPICS_STEP
+    if key == ALL_CHOICES:
+        g = keypad.gather(ctx, response, NOTE_STEP, timeout=4, s=story.id)
+        ctx.voice.speak(g, "story_note_choice")
+        return None
     keypad.chose(ctx)
     if key in (NEXT, BACK):
         playlist = stories.playlist(story.topic_id, story.language)
@@ -187,19 +194,19 @@ def _play(ctx, response, story) -> None:
     _key_map_once(ctx, g)
     ctx.voice.speak(g, "story_title", title=story.title, length=_length(ctx, story.duration_s))
     g.play(ctx.url(stories.audio_path(story)))
-    reply_actions.speak_offer(ctx, g, story)
+    reply_actions.speak_offer(ctx, g, story)  # 7 reply, 8 replies: one breath with the crisis key
     stories.count_play(story.id)
 
 
-def after_story(ctx, response, story) -> None:
+def after_story(ctx, response, story, helped: bool = False) -> None:
     """The player's keys for a story just heard (back from its replies, for one)."""
-    _after_story(ctx, response, story, helped=False)
+    _after_story(ctx, response, story, helped=helped)
 
 
 def _after_story(ctx, response, story, helped: bool) -> None:
+    # The three main keys and star only (KEYMAP.md): 7 and 8 are in star's list, and offered after the story.
     g = keypad.gather(ctx, response, PLAY_STEP, s=story.id, h="1" if helped else None)
     ctx.voice.speak(g, "story_keys_short")
-    reply_actions.speak_offer(ctx, g, story)
 
 
 def _key_map_once(ctx, parent) -> None:

@@ -29,7 +29,7 @@ class Door:
     invalid: str       # prompt: a reference has six digits
     pin: str           # prompt: now the PIN
     no_match: str      # prompt: reference and PIN do not match
-    back: str | None = None  # where # alone (no digits) goes; None counts it as no input
+    back: str | None = None  # where # alone (no digits) at the reference goes; None counts it as no input
 
 
 def register(door: Door, fits: Callable[[Share], bool], opened: Callable) -> None:
@@ -71,7 +71,7 @@ def ask_reference(ctx, response, door: Door) -> None:
 def reference_entered(ctx, step, response, door: Door, fits: Callable[[Share], bool]) -> str | None:
     """Handle the reference: re-ask if malformed, else ask the PIN (for the share only if it `fits`)."""
     digits = keypad.pressed(ctx).rstrip("#")
-    if not digits and door.back:
+    if not digits and door.back and keypad.pound_alone(ctx):
         keypad.chose(ctx)
         return door.back
     if not digits.isdigit() or len(digits) != shares.REFERENCE_DIGITS:
@@ -89,6 +89,10 @@ def pin_entered(ctx, step, response, door: Door, fits: Callable[[Share], bool]) 
     """The share this PIN opens (noted on the call), or None after re-asking for the reference."""
     pin = keypad.pressed(ctx).rstrip("#")
     share = shares.get(keypad.arg_id("s") or 0)
+    if not pin and keypad.pound_alone(ctx):  # back one level: the reference again
+        keypad.chose(ctx)
+        ask_reference(ctx, response, door)
+        return None
     if share is None or not fits(share) or not shares.check_pin(share, pin):
         keypad.miss(ctx, step, response, door.no_match if pin else "no_input", lambda r: ask_reference(ctx, r, door))
         return None

@@ -35,6 +35,7 @@ class Call(db.Model):
     step: Mapped[str | None] = mapped_column(String(64))
     return_step: Mapped[str | None] = mapped_column(String(64))
     misses: Mapped[int] = mapped_column(Integer, default=0)
+    silences: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     errors: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(24), default="in-progress")
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

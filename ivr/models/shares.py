@@ -69,6 +69,9 @@ class Share(db.Model):
     decided_by: Mapped[str | None] = mapped_column(String(64))
     followed_up_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     follow_up_note: Mapped[str | None] = mapped_column(Text)
+    # A tier a moderator set after listening outranks screening, including a later re-run.
+    tier_set_by: Mapped[str | None] = mapped_column(String(64))
+    tier_set_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # A reply to a story (issue 17): marked for good by is_reply; the link to its story is
     # dropped when the story is deleted. reply_audio_key holds the copy moderation passed on.
     is_reply: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -14,7 +14,7 @@ from ivr.simulator.executor import AppError, Next, parse_twiml, run_call
 from ivr.simulator.callbacks import CallbackMixin, Callback, Delivered  # noqa: F401
 from ivr.simulator.faults import Faults
 from ivr.simulator.recordings import RecordingStore
-from ivr.simulator.transport import HttpTransport, TransportError, WsgiTransport
+from ivr.simulator.transport import HttpTransport, TransportError, WsgiTransport, signature_hint
 
 log = logging.getLogger(__name__)
 API_BASE = "https://api.twilio.com"
@@ -272,7 +272,8 @@ class Simulator(CallbackMixin):
         if ignore_errors:
             return None, nxt.url
         if not reply.ok:
-            raise AppError(f"HTTP {reply.status} from {nxt.method} {nxt.url}")
+            hint = signature_hint(nxt.url) if reply.status == 403 else ""
+            raise AppError(f"HTTP {reply.status} from {nxt.method} {nxt.url}{hint}")
         return parse_twiml(reply.body, nxt.url), nxt.url
 
     def absolute(self, url: str, base: str) -> str:

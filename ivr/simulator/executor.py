@@ -282,6 +282,9 @@ def v_gather(sim, call, el, doc_url):
             params = {"Digits": collected}
             if finished_on:
                 params["FinishedOnKey"] = finished_on
+        elif finished_on:
+            # Only the finish key: Twilio ends the gather at once and reports which key ended it.
+            params = {"Digits": "", "FinishedOnKey": finished_on}
     elif inp.kind == "speech" and "speech" in modes:
         call.transcript.append(Entry("speech", inp.value, sim.clock))
         sim.clock += max(1, len(str(inp.value).split())) / WORDS_PER_SECOND

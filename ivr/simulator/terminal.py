@@ -42,7 +42,7 @@ def place_call(sim: Simulator, from_: str, to: str | None, script: str | None, e
         Printer(call, echo).flush()
         _report_errors(sim, echo)
         return call
-    read = read or (lambda prompt: click.prompt(prompt, default="", show_default=False, prompt_suffix=""))
+    read = read or default_reader
     echo(HELP)
     call = sim.call(from_, to)
     printer = Printer(call, echo)
@@ -53,11 +53,7 @@ def place_call(sim: Simulator, from_: str, to: str | None, script: str | None, e
             _report_errors(sim, echo)
             return call
         waiting = call.waiting.kind if call.waiting else "?"
-        try:
-            line = read({"gather": "keys> ", "record": "record (rec file.wav)> ",
-                         "conference": "in conference (* leaves if allowed, Enter waits)> "}.get(waiting, "> "))
-        except (EOFError, click.Abort):
-            line = "q"
+        line = ask(read, waiting)
         try:
             inp = parse_script_item(line) if line.strip() else Input("silence")
         except ValueError as exc:
@@ -67,6 +63,20 @@ def place_call(sim: Simulator, from_: str, to: str | None, script: str | None, e
             _safe(sim, call.wait, echo)
             continue
         _safe(sim, lambda: sim.feed(call, inp), echo)
+
+
+def default_reader(prompt: str) -> str:
+    """Read one line at the terminal (empty for silence)."""
+    return click.prompt(prompt, default="", show_default=False, prompt_suffix="")
+
+
+def ask(read, waiting: str | None) -> str:
+    """Prompt for the next input, worded for what the call waits on; end of input hangs up."""
+    try:
+        return read({"gather": "keys> ", "record": "record (rec file.wav)> ",
+                     "conference": "in conference (* leaves if allowed, Enter waits)> "}.get(waiting, "> "))
+    except (EOFError, click.Abort):
+        return "q"
 
 
 def _safe(sim, fn, echo):
@@ -88,13 +98,19 @@ def _report_errors(sim, echo) -> None:
 @click.option("--from", "from_", default=DEMO_CALLER, show_default=True, help="The caller's number.")
 @click.option("--to", default=None, help="The number called (default: TWILIO_NUMBER).")
 @click.option("--url", default=None, help="Call a running server over HTTP at this base URL instead of in-process.")
+@click.option("--via", "via", default=None, metavar="SIM_URL",
+              help="With --url: place the call through this simulator process (`peerline simulator`, started by "
+                   "./dev up) so workers can fetch its recordings. Default: SIMULATOR_URL; if none answers there, "
+                   "the call runs in this terminal.")
 @click.option("--speak", "speak_path", default=None, type=click.Path(dir_okay=False),
               help="Also render what the caller heard to this WAV with espeak-ng.")
 @with_appcontext
-def call_command(script, from_, to, url, speak_path):
+def call_command(script, from_, to, url, via, speak_path):
     """Place a simulated phone call to Peerline: interactive, or --script to print the transcript."""
     from flask import current_app
     config = current_app.config
+    if url and not speak_path and _through_exchange(config, url, via, from_, to, script):
+        return
     to = to or config["TWILIO_NUMBER"]
     if url:
         sim = Simulator.over_http(config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"])
@@ -111,6 +127,28 @@ def call_command(script, from_, to, url, speak_path):
         click.echo(f"[wrote {speak_path}: {seconds:.1f} s of what the caller heard]")
     if sim.errors:
         raise SystemExit(1)
+
+
+def _through_exchange(config, url: str, via: str | None, from_, to, script) -> bool:
+    """Run the call through a simulator process if one answers; False to run it in this terminal."""
+    from ivr.simulator.remote import ExchangeUnreachable, RemotePhone, run_remote_call
+    sim_url = via or config.get("SIMULATOR_URL")
+    if not sim_url:
+        return False
+    phone = RemotePhone(sim_url, config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"])
+    try:
+        reachable = phone.reachable()
+    except ExchangeUnreachable as exc:
+        raise click.ClickException(str(exc))
+    if not reachable:
+        if via:
+            raise click.ClickException(f"no simulator answers at {via} (start it with ./dev up or `peerline simulator`)")
+        click.echo(f"[no simulator process at {sim_url}: this terminal plays Twilio itself; "
+                   "recordings made in this call stay here, so workers cannot fetch them]", err=True)
+        return False
+    if not run_remote_call(phone, url.rstrip("/"), from_, to, script, help_line=HELP):
+        raise SystemExit(1)
+    return True
 
 
 def _ensure_schema(app) -> None:

@@ -24,6 +24,16 @@ class Reply:
         return 200 <= self.status < 300
 
 
+def signature_hint(url: str) -> str:
+    """Why an app most likely answered 403 to a signed webhook, and the fix (printed with the error)."""
+    parts = urlsplit(url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    return (f" (the app refused the X-Twilio-Signature: it checks signatures against its own PUBLIC_BASE_URL, "
+            f"and this call was signed for {origin}. Fix: start the server with PUBLIC_BASE_URL={origin} "
+            f"(./dev up does), or call --url with exactly the server's PUBLIC_BASE_URL; "
+            f"both sides also need the same TWILIO_AUTH_TOKEN)")
+
+
 class TransportError(RuntimeError):
     """The app could not be reached at all (connection refused, timeout)."""
 

@@ -22,7 +22,14 @@ MIN_PASSWORD_LENGTH = 12
 
 
 class AccountError(ValueError):
-    """An account change that cannot be made (bad role, short password, duplicate email)."""
+    """An account change that cannot be made (bad role, short password, duplicate email).
+
+    `field` names the form field at fault ("email", "name", "role", "password"), when there is one.
+    """
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -54,21 +61,21 @@ def find_by_email(email: str) -> StaffUser | None:
 
 def _check_password_rules(password: str) -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.")
+        raise AccountError(f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.", "password")
 
 
 def create(email: str, name: str, password: str, role: str, actor: StaffUser | None = None) -> StaffUser:
     """Create an account (hashing the password) and audit it; raises AccountError when invalid."""
     email = normalise_email(email)
     if "@" not in email or len(email) > 254:
-        raise AccountError("That does not look like an email address.")
+        raise AccountError("That does not look like an email address.", "email")
     if role not in ROLES:
-        raise AccountError(f"Role must be one of {', '.join(ROLES)}.")
+        raise AccountError(f"Role must be one of {', '.join(ROLES)}.", "role")
     if not (name or "").strip():
-        raise AccountError("A name is needed.")
+        raise AccountError("A name is needed.", "name")
     _check_password_rules(password)
     if find_by_email(email) is not None:
-        raise AccountError("An account with that email already exists.")
+        raise AccountError("An account with that email already exists.", "email")
     user = StaffUser(email=email, name=name.strip()[:120], password_hash=_hasher.hash(password),
                      role=role, active=True, failed_logins=0, session_nonce=new_session_nonce())
     db.session.add(user)

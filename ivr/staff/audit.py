@@ -23,9 +23,10 @@ def record(action: str, object_type: str | None = None, object_id=None, *, detai
     return entry
 
 
-def recent(limit: int = 200, action: str | None = None, staff_id: int | None = None) -> list[AuditEntry]:
-    """The newest entries first, optionally only one action or one person's."""
-    query = db.select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
+def recent(limit: int = 200, action: str | None = None, staff_id: int | None = None,
+           offset: int = 0) -> list[AuditEntry]:
+    """The newest entries first (skipping `offset` of them), optionally only one action or one person's."""
+    query = db.select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit).offset(offset)
     if action:
         query = query.where(AuditEntry.action == action)
     if staff_id:

@@ -10,7 +10,7 @@ import logging
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from ivr import replies, shares, stories
+from ivr import oncall, replies, shares, stories
 from ivr.extensions import db
 from ivr.models.base import utcnow
 from ivr.models.shares import Share, Story, Topic
@@ -23,7 +23,6 @@ bp = Blueprint("moderation", __name__, url_prefix="/shares")
 MODERATORS = ("admin", "moderator")
 #: Shares a moderator can still decide.
 OPEN = ("queued", "needs_listening", "failed")
-FOLLOW_UP_TIERS = ("crisis", "high")
 
 
 def _share(share_id: int) -> Share:
@@ -58,11 +57,17 @@ def detail(share_id: int):
     share = _share(share_id)
     audit.record("share.view", "share", share.id)
     db.session.commit()
+    return _review_page(share)
+
+
+def _review_page(share: Share, status: int = 200):
+    """The review page; after a refused form it is shown again in place (the error marks its fields)."""
     replied_to = db.session.get(Story, share.reply_to_story_id) if share.reply_to_story_id else None
     return render_template("staff/share.html", share=share, words=review.words(share), flags=review.flags(share),
                            topics=stories.topics(), notes=stories.CONTENT_NOTES, review=review, replied_to=replied_to,
                            can_decide=share.status in OPEN, can_publish=share.consent == "library" and share.status in OPEN,
-                           wait=review.wait_seconds(share), follow_up_tiers=FOLLOW_UP_TIERS)
+                           wait=review.wait_seconds(share), tiers=shares.MODERATOR_TIERS,
+                           can_retry=share.status in shares.RETRYABLE and bool(share.original_key or share.recording_url)), status
 
 
 @bp.get("/<int:share_id>/audio")
@@ -117,8 +122,10 @@ def publish(share_id: int):
     title = (form.get("title") or "").strip()
     note = form.get("content_note") or None
     if topic is None or not title or (note and note not in stories.CONTENT_NOTES):
-        flash("Choose a topic, give a title and pick a content note from the list.", "error")
-        return redirect(url_for(".detail", share_id=share.id)), 422
+        wrong = [f for f, bad in (("topic", topic is None), ("title", not title),
+                                  ("content_note", note and note not in stories.CONTENT_NOTES)) if bad]
+        flash("Choose a topic, give a title and pick a content note from the list.", "error:" + " ".join(wrong))
+        return _review_page(share, 422)
     indices = _indices(share, form.get("bleep"))
     audio_bytes = _render(share, form.get("bleep"))
     try:
@@ -178,12 +185,58 @@ def follow_up(share_id: int):
     share = _share(share_id)
     note = (request.form.get("note") or "").strip()
     if not note:
-        flash("Write a short note of what was done.", "error")
-        return redirect(url_for(".detail", share_id=share.id)), 422
+        flash("Write a short note of what was done.", "error:note")
+        return _review_page(share, 422)
     shares.follow_up(share.id, note[:2000])
     audit.record("share.follow_up", "share", share.id, detail=f"tier={share.tier}")
     db.session.commit()
     flash("Marked as followed up.")
+    return redirect(url_for(".detail", share_id=share.id))
+
+
+@bp.post("/<int:share_id>/tier")
+@allow(*MODERATORS)
+def set_tier(share_id: int):
+    """Set the tier after listening; raising a share to crisis texts the on-call moderator (once per share)."""
+    share = _share(share_id)
+    tier = request.form.get("tier") or ""
+    try:
+        share, previous = shares.set_tier(share.id, tier, actor=f"staff:{current_user.id}")
+    except shares.ShareError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(".detail", share_id=share.id)), 422
+    audit.record("share.set_tier", "share", share.id, detail=f"{previous or 'unranked'}->{tier}")
+    db.session.commit()
+    message = f"Tier set to {tier.replace('_', ' ')}."
+    if tier == "crisis":
+        share_id = share.id
+        oncall.alert(share_id)
+        message += " " + _ALERT_WORDS.get(oncall.status_for(share_id) or "", "")
+    flash(message.strip())
+    return redirect(url_for(".detail", share_id=share_id))
+
+
+_ALERT_WORDS = {
+    "sent": "The on-call moderator has been texted.",
+    "pending": "Texting the on-call moderator failed for now; it will be tried again.",
+    "failed": "Texting the on-call moderator failed: call them.",
+    "unconfigured": "No on-call number is set, so nobody was texted: call the on-call moderator.",
+}
+
+
+@bp.post("/<int:share_id>/retry")
+@allow(*MODERATORS)
+def retry(share_id: int):
+    """Run transcription and screening again for a share (say, after a model was installed)."""
+    share = _share(share_id)
+    try:
+        share = shares.retry_processing(share.id)
+    except shares.ShareError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(".detail", share_id=share.id)), 409
+    audit.record("share.retry", "share", share.id)
+    db.session.commit()
+    flash("Processing is running again.")
     return redirect(url_for(".detail", share_id=share.id))
 
 

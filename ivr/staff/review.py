@@ -110,6 +110,10 @@ def reason_labels(share) -> list[str]:
     return [f.label for f in flags(share)][:4]
 
 
+# What processing wrote (workers/jobs.py, workers/screen.py) -> what a moderator needs to hear.
+
+
+
 def waiting_since(share) -> datetime:
     """When the share started waiting for a moderator."""
     return aware(share.queued_at or share.created_at)

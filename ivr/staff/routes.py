@@ -1,19 +1,34 @@
 """The parent /staff blueprint: one guard for every staff page, and friendly error pages."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError, NotFound
 
-from ivr.staff import admin, auth, circles, guard, moderation, stories
+from ivr.staff import admin, auth, circles, guard, labels, moderation, reports, stories
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 bp.before_request(guard.check_request)
 bp.after_request(guard.secure_headers)
+
+
+@bp.after_request
+def refused_form_page(response):
+    """A refused form answered "redirect, 4xx": browsers do not follow that and showed Werkzeug's bare
+    "Redirecting..." page. Show the staff page with the message and the way back instead (same status)."""
+    if 400 <= response.status_code < 500 and response.location and request.accept_mimetypes.accept_html \
+            and request.accept_mimetypes.best != "application/json":
+        page = render_template("staff/error.html", code=response.status_code, title="Not saved",
+                               message="Nothing was changed.", back=response.location, back_label="Back to the form")
+        response.set_data(page)
+        response.mimetype = "text/html"
+    return response
 bp.register_blueprint(auth.bp)
 bp.register_blueprint(admin.bp)
 bp.register_blueprint(moderation.bp)
 bp.register_blueprint(stories.bp)
 bp.register_blueprint(circles.bp)
+bp.register_blueprint(reports.bp)
 
 
 @bp.app_errorhandler(CSRFError)
@@ -44,14 +59,55 @@ def not_found(exc):
                            message="There is nothing here."), 404
 
 
+def _staff_path() -> bool:
+    return request.path == "/staff" or request.path.startswith("/staff/")
+
+
+@bp.app_errorhandler(NotFound)
+def unknown_staff_url(exc: NotFound):
+    """A /staff/ URL that matches no page: the staff 404 page (with its way back), not Werkzeug's bare one."""
+    if not _staff_path():
+        return exc
+    if request.blueprint:  # a staff view's own abort(404): the blueprint's handler renders it
+        return not_found(exc)
+    return guard.secure_headers(_error_page(404, "Not found", "There is nothing here."))
+
+
+@bp.app_errorhandler(InternalServerError)
+def server_error(exc: HTTPException):
+    """Something broke on a staff page: say so plainly, with the way back (nothing of the error shown)."""
+    if not _staff_path():
+        return exc
+    return guard.secure_headers(_error_page(500, "Something went wrong",
+                                            "The page could not be shown. Nothing was changed by this error; try again in a moment."))
+
+
+def _error_page(code: int, title: str, message: str):
+    from flask import make_response
+    try:
+        page = render_template("staff/error.html", code=code, title=title, message=message, **navigation())
+    except Exception:  # the page itself failed (e.g. the database is down): plain HTML, still usable
+        page = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" '
+                f'content="width=device-width, initial-scale=1"><title>{title} · Peerline</title></head>'
+                f'<body><main><h1>{title}</h1><p>{message}</p><p><a href="/staff/">Back to the start</a></p></main></body></html>')
+    return make_response(page, code)
+
+
 #: Top navigation: endpoint and label; each link shows only to the roles its view allows.
 NAV = [
     ("staff.moderation.queue", "Queue"),
     ("staff.stories.index", "Stories"),
     ("staff.circles.index", "Circles"),
+    ("staff.reports.index", "Reports"),
     ("staff.admin.staff_list", "Staff"),
     ("staff.admin.audit_log", "Audit log"),
 ]
+
+
+@bp.app_context_processor
+def plain_labels():
+    """`labels` in every staff template: the one place internal values become words."""
+    return {"labels": labels}
 
 
 @bp.context_processor

@@ -66,7 +66,9 @@ def circle_rules():
     """Announcement TwiML (?s=session id): the ground rules, in the circle's language."""
     session = _get(CircleSession, "s")
     response = VoiceResponse()
-    _voice(session.circle.language).speak(response, "circle_rules")
+    voice = _voice(session.circle.language)
+    voice.speak(response, "circle_rules")
+    voice.speak(response, "circle_rules_keys")
     return twiml(response)
 
 

@@ -114,7 +114,7 @@ def test_opt_out_by_key_cancels_and_forgets_the_number(twilio, app, sim):
     _returning_caller(twilio, app)
     ask_for_reminder(twilio, app)
     reminder_id = make_due(app)
-    sim.phone(NUMBER, script=["9"])
+    sim.phone(NUMBER, script=["2"])
     with app.app_context():
         assert send_reminder(reminder_id) == "sent"
     sim.settle()

@@ -63,13 +63,13 @@ def test_facilitator_starts_the_circle_and_five_join_muted(app, phone, sim):
     calls = [join(phone, n) for n in range(5)]
     for call in calls:
         assert in_conference(call)
-        assert "Your facilitator will join soon" in call.heard()  # the waiting room
+        assert "The person leading the circle will join soon" in call.heard()  # the waiting room
         assert any(e.text.endswith("/audio/hold/gentle.wav") for e in call.entries("play"))
         assert "first names only" not in call.heard()  # not started yet
     with app.app_context():
         assert session_of(app).status == "waiting"
     fac = facilitate(phone)
-    assert in_conference(fac) and "Welcome, facilitator" in fac.heard()
+    assert in_conference(fac) and "Welcome. Starting the circle" in fac.heard()
     with app.app_context():
         session = session_of(app)
         assert session.status == "live" and session.rules_announced
@@ -110,9 +110,11 @@ def test_hands_unmute_first_then_mute_all_and_lock(app, phone, sim):
     mark = fac.mark()
     fac.press("2")  # mute everyone
     assert "Everyone is muted" in fac.since(mark)
-    fac.press("3")  # lock
+    fac.press("4")  # more choices
+    fac.press("1")  # lock
     assert "The circle is locked" in fac.since(mark)
-    fac.press("4")  # back in
+    assert fac.since(mark).count("To unmute the next raised hand") == 0  # the list is not repeated
+    fac.press("#")  # back in
     assert in_conference(fac)
     truth = twilio_truth(app, sid)
     assert all(truth[c.sid]["muted"] for c in calls)
@@ -159,7 +161,7 @@ def test_repeated_and_out_of_order_callbacks_leave_the_roster_right(app, phone, 
     calls[2].talk(3)
     fac.press("*")
     fac.press("1")  # unmute calls[0]
-    fac.press("4")
+    fac.press("#")
     with app.app_context():
         session = session_of(app)
         sid = session.conference_sid
@@ -194,10 +196,12 @@ def test_facilitator_removes_the_last_speaker_and_ends_the_circle(app, phone, si
     calls[1].talk(2)  # speaker events make them the last speaker
     fac.press("*")
     mark = fac.mark()
-    fac.press("6")
+    fac.press("4")  # more choices
+    fac.press("2")  # remove the last speaker
     assert "The last speaker has been removed" in fac.since(mark)
-    assert not in_conference(calls[1]) and "asked you to step out" in calls[1].heard()
-    fac.press("9")
+    assert not in_conference(calls[1]) and "asked to step out" in calls[1].heard()
+    fac.press("4")
+    fac.press("3")  # end the circle for everyone
     fac.press("1")
     assert "The circle has ended for everyone" in fac.since(mark)
     for call in (calls[0], calls[2]):
@@ -234,11 +238,12 @@ def test_roll_call_plays_first_names_and_they_are_deleted_when_the_circle_ends(a
     assert recording_sid and sim.recordings.get(recording_sid) is not None
     fac.press("*")
     mark = fac.mark()
-    fac.press("5")
-    assert "2 participants are here. 2 hands are raised. In order: someone without a name" in fac.since(mark)
+    fac.press("3")
+    assert "2 people are in the circle. 2 hands are raised. In order: someone without a name" in fac.since(mark)
     played = [e.text for e in fac.transcript[mark:] if e.kind == "play"]
     assert played and played[0].endswith(f"/Recordings/{recording_sid}")
-    fac.press("9")
+    fac.press("4")
+    fac.press("3")
     fac.press("1")  # end for all: the first names go too
     assert sim.recordings.get(recording_sid) is None
     with app.app_context():
@@ -274,5 +279,5 @@ def test_facilitator_alone_hears_only_music_while_waiting(app, phone, sim):
     open_circle(app)
     fac = facilitate(phone)
     assert in_conference(fac)
-    assert "Your facilitator will join soon" not in fac.heard()
+    assert "The person leading the circle will join soon" not in fac.heard()
     assert any(e.text.endswith("/audio/hold/gentle.wav") for e in fac.entries("play"))

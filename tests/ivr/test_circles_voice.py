@@ -76,7 +76,7 @@ def test_participant_joins_muted_with_waiting_room_and_opaque_names(twilio, app)
     circle_id = open_circle(app)
     _returning_caller(twilio, app)
     root = join(twilio, app)
-    assert "You will start muted" in spoken(root)
+    assert "You start muted" in spoken(root)
     dial, conf = dial_of(root)
     assert dial.get("hangupOnStar") == "true"
     assert dial.get("action") == "https://peerline.test/voice/step/circle_enter/input"
@@ -95,7 +95,7 @@ def test_participant_joins_muted_with_waiting_room_and_opaque_names(twilio, app)
     assert conf.get("participantLabel") == participant.label and "1234567" not in participant.label
     # The waiting room: a kind word and the hold music.
     wait = parse(twilio.post(f"/voice/circles/wait?c={circle_id}", {"CallSid": "CA1"}))
-    assert "Your facilitator will join soon" in spoken(wait)
+    assert "The person leading the circle will join soon" in spoken(wait)
     assert wait.find("Play").text == "https://peerline.test/audio/hold/gentle.wav"
     music = app.test_client().get("/audio/hold/gentle.wav")
     assert music.status_code == 200 and music.data[:4] == b"RIFF"
@@ -112,7 +112,7 @@ def test_facilitator_needs_the_pin_and_starts_the_circle(twilio, app):
     root = press(twilio, "circle_fac_pin", "1111#", sid="CAF", number="+15550107777")
     assert "That PIN did not work" in spoken(root) and root.find("Dial") is None
     root = press(twilio, "circle_fac_pin", PIN + "#", sid="CAF", number="+15550107777")
-    assert "Welcome, facilitator" in spoken(root)
+    assert "Welcome. Starting the circle" in spoken(root)
     _, conf = dial_of(root)
     assert conf.get("startConferenceOnEnter") == "true" and conf.get("muted") == "false"
     assert conf.get("endConferenceOnExit") == "false"  # stepping out to the star menu must not end it
@@ -145,7 +145,7 @@ def test_late_joiner_hears_the_ground_rules_before_the_dial(twilio, app):
         db.session.commit()
     root = join(twilio, app)
     said = spoken(root)
-    assert "first names only" in said and "stays here" in said and "medication" in said
+    assert "first names only" in said and "stays here" in said and "medicine" in said
     assert [child.tag for child in root][-1] == "Dial"
 
 
@@ -167,9 +167,13 @@ def test_star_menus_for_participants_and_facilitators(twilio, app):
     root = call(twilio, sid="CAF", number="+15550107777", path="/voice/step/circle_enter/input",
                 DialCallStatus="completed")
     assert gather(root).get("action").endswith("/voice/step/circle_star_facilitator/input")
-    root = press(twilio, "circle_star_facilitator", "3", sid="CAF", number="+15550107777")
-    assert "The circle is locked" in spoken(root)
     root = press(twilio, "circle_star_facilitator", "4", sid="CAF", number="+15550107777")
+    assert gather(root).get("action").endswith("/voice/step/circle_fac_more/input")  # the second level
+    root = press(twilio, "circle_fac_more", "1", sid="CAF", number="+15550107777")
+    assert "The circle is locked" in spoken(root)
+    assert "To unmute" not in spoken(root)  # after an action, a short line, not the list again
+    assert gather(root).get("action").endswith("/voice/step/circle_fac_done/input")
+    root = press(twilio, "circle_fac_done", "#", sid="CAF", number="+15550107777")
     dial_of(root)
 
 
@@ -187,7 +191,7 @@ def test_participant_cannot_use_facilitator_controls(twilio, app):
     open_circle(app)
     _returning_caller(twilio, app)
     join(twilio, app)
-    root = press(twilio, "circle_star_facilitator", "3")  # a forged key press to the wrong menu
+    root = press(twilio, "circle_fac_more", "1")  # a forged key press to the wrong menu
     with app.app_context():
         assert db.session.execute(select(CircleSession)).scalar_one().locked is False
     assert "locked" not in spoken(root)
@@ -235,7 +239,7 @@ def test_closed_circle_by_number_says_when_it_meets(twilio, app):
     said = spoken(root)
     assert "Family is not meeting right now. It meets next" in said
     assert gather(root).get("action").endswith("/voice/step/circle_closed_menu/input")
-    root = press(twilio, "circle_closed_menu", "4")
+    root = press(twilio, "circle_closed_menu", "#")
     assert gather(root).get("action").endswith("/voice/step/circle_menu/input")
 
 
@@ -261,7 +265,7 @@ def test_removed_and_ended_callers_hear_why(twilio, app):
         circles.record_removed(p)
         db.session.commit()
     root = call(twilio, path="/voice/step/circle_enter/input", DialCallStatus="completed")
-    assert "asked you to step out" in spoken(root)
+    assert "asked to step out" in spoken(root)
     with app.app_context():
         circles.record_ended(db.session.execute(select(CircleSession)).scalar_one())
         db.session.commit()

@@ -1,4 +1,5 @@
-"""The crisis key works from every menu; a failed dial speaks the number twice and returns."""
+"""The crisis key works from every menu; a failed dial speaks the number twice, slowly, offers it
+again, and then goes back (pound: where the caller was; waiting: the main menu)."""
 from tests.ivr.test_voice_incoming import _returning_caller, call, press
 from tests.twiml import spoken
 
@@ -27,7 +28,13 @@ def test_failed_dial_speaks_number_twice_and_returns_to_the_menu(twilio, app):
     root = call(twilio, path="/voice/step/crisis/input", DialCallStatus="no-answer")
     said = spoken(root)
     assert said.count("1, 5, 5, 5, 0, 1, 0, 0, 9, 8, 8") == 2
-    assert root.find("Gather").get("action").endswith("/voice/step/options/input")
+    assert "You can hang up and call it now. To hear the number again, press 1." in said
+    assert root.find("Gather").get("action").endswith("/voice/step/crisis_after/input")
+    again = press(twilio, "crisis_after", "1")
+    assert spoken(again).count("1, 5, 5, 5, 0, 1, 0, 0, 9, 8, 8") == 2
+    assert again.find("Gather").get("action").endswith("/voice/step/crisis_after/input")
+    back = press(twilio, "crisis_after", "#")  # back to where the caller was
+    assert back.find("Gather").get("action").endswith("/voice/step/options/input")
 
 
 def test_no_number_configured_speaks_fallback(twilio, app):
@@ -38,4 +45,7 @@ def test_no_number_configured_speaks_fallback(twilio, app):
     assert root.find("Dial") is None
     said = spoken(root)
     assert said.startswith("You matter") and said.count("9, 8, 8") == 2
-    assert root.find("Gather").get("action").endswith("/voice/step/main_menu/input")
+    assert "To hear the number again, press 1" in said
+    assert root.find("Gather").get("action").endswith("/voice/step/crisis_after/input")
+    then = press(twilio, "crisis_after", "")  # waiting: only then the main menu
+    assert then.find("Gather").get("action").endswith("/voice/step/main_menu/input")

@@ -36,12 +36,17 @@ def test_shipped_flows_are_valid(tree):
 
 @pytest.mark.parametrize("old,new,message", [
     ('"1" = "stories"', '"1" = "nowhere"', "missing step 'nowhere'"),
-    ('"0" = "crisis" }\nspeech = { en = { story', '"8" = "crisis" }\nspeech = { en = { story', "does not offer the crisis key"),
+    ('"0" = "crisis" }\nback = "main_menu"\nspeech = { en = { story', '"8" = "crisis" }\nback = "main_menu"\nspeech = { en = { story',
+     "does not offer the crisis key"),
     ('prompt = "main_menu"', 'prompt = "no_such_prompt"', "prompt 'no_such_prompt' does not exist"),
     ('action = "welcome"', 'action = "not_registered"', "action 'not_registered' is not registered"),
     ('[steps.goodbye]\n', '[steps.orphan]\nkind = "say"\nprompts = ["goodbye"]\nhangup = true\n\n[steps.goodbye]\n',
      "step 'orphan' is unreachable"),
     ('kind = "say"\nprompts = ["goodbye"]', 'kind = "shout"\nprompts = ["goodbye"]', "unknown kind 'shout'"),
+    ('"9" = "options", "0" = "crisis" }\nback = "main_menu"\nspeech = { en = { story',
+     '"9" = "options", "0" = "crisis" }\nspeech = { en = { story', "menu has no `back` step"),
+    ('"3" = "my_shares", "0"', '"3" = "my_shares", "9" = "language", "0"', "9 means options and nothing else"),
+    ('"1" = "lang_en", "2" = "lang_es"', '"1" = "lang_en", "#" = "lang_es"', "# is reserved for going back"),
 ])
 def test_broken_flows_are_rejected(tree, old, new, message):
     edit(tree / "flows" / "main.toml", old, new)
@@ -51,7 +56,7 @@ def test_broken_flows_are_rejected(tree, old, new, message):
 
 
 def test_prompt_missing_a_language_is_rejected(tree):
-    edit(tree / "audio" / "prompts.toml", 'es = "Gracias por llamar a Peerline. Cuídese. Adiós."\n', "")
+    edit(tree / "audio" / "prompts.toml", 'es = "Gracias por llamar a Peerline. Cuídese mucho. Adiós."\n', "")
     with pytest.raises(FlowError, match="prompt 'goodbye' has no 'es' text"):
         check(tree)
 

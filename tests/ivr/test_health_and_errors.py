@@ -46,4 +46,4 @@ def test_apology_is_in_the_callers_language(twilio):
     call(twilio)
     call(twilio, path="/voice/step/language/input", Digits="2")  # Spanish
     root = call(twilio, path="/voice/step/no_such_step")
-    assert "Lo sentimos" in spoken(root) and root.find("Say").get("language") == "es-US"
+    assert "Perdón, algo falló" in spoken(root) and root.find("Say").get("language") == "es-US"

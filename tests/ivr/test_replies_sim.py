@@ -10,7 +10,7 @@ from ivr.extensions import db
 from ivr.models import OncallAlert, Share, ShareAudit
 from ivr.storage import storage
 from tests.ivr.replies_support import (
-    LISTENER, STORY_TITLE, STORYTELLER, THIRD, crisis_processing, leave_reply, process, reply_rows,
+    LISTENER, STORY_TITLE, STORYTELLER, THIRD, crisis_processing, delivered_reply, leave_reply, process, reply_rows,
     storyteller_story, story_row, to_the_story,
 )
 from tests.ivr.stories_support import returning_caller
@@ -290,4 +290,26 @@ def test_changing_your_mind_before_recording_leaves_nothing(phone, app, sim, tol
                                 "To go back to the main menu, press pound. For the crisis line, press 0."]
     call.hangup()
     assert reply_rows(app) == []
+    assert not sim.errors
+
+
+def test_replies_for_everyone_play_newest_first_and_a_private_one_never(phone, app, sim):
+    """(The call itself is a golden journey, tests/journeys/*_hear_replies; this checks the order.)"""
+    ids = storyteller_story(app)
+    older = delivered_reply(app, ids["story"], text="Your story made me feel less alone.")
+    newer = delivered_reply(app, ids["story"])
+    private = delivered_reply(app, ids["story"], audience="storyteller", text="This one is private.")
+    with app.app_context():  # the older reply was passed on first
+        share = db.session.get(Share, older)
+        share.decided_at = share.decided_at.replace(year=share.decided_at.year - 1)
+        db.session.commit()
+    returning_caller(app, THIRD)
+    call = phone(THIRD)
+    to_the_story(call)
+    call.press("8")
+    call.silence()
+    call.silence()
+    call.hangup()
+    played = [e.text.split("/audio/replies/")[1].split("-")[0] for e in call.entries("play")[1:]]
+    assert played == [str(newer), str(older)] and str(private) not in played
     assert not sim.errors

@@ -48,11 +48,11 @@ def start_recording(twilio, consent="2", disguise="1", **kw):
     """From the main menu to the <Record>; returns (root, draft id)."""
     root = press(twilio, "main_menu", "3", **kw)
     said = spoken(root)
-    assert "A moderator listens to it first, and nobody else hears anything before that" in said
+    assert "First, a member of our team listens to it. Nobody else hears it before that." in said
     assert "up to three minutes" in said
     root = press(twilio, "share_consent", consent, **kw)
     if consent == "2":
-        assert "disguise your voice" in spoken(root)
+        assert "change how your voice sounds" in spoken(root)
         root = press(twilio, "share_disguise", disguise, **kw)
     return root
 
@@ -91,7 +91,7 @@ def test_record_verb_after_consent_and_disguise(twilio, app, caller):
     root = start_recording(twilio)
     rec, draft_id = the_record(root)
     assert "After the beep" in spoken(root) and "press pound" in spoken(root)
-    assert rec.get("maxLength") == "180" and rec.get("finishOnKey") == "#"
+    assert rec.get("maxLength") == "180" and rec.get("finishOnKey") == "#0"
     assert rec.get("trim") == "trim-silence" and rec.get("playBeep") == "true"
     assert rec.get("action") == "https://peerline.test/voice/step/share_record/input"
     assert rec.get("recordingStatusCallback") == f"https://peerline.test/voice/shares/recording?d={draft_id}"
@@ -106,7 +106,7 @@ def test_record_verb_after_consent_and_disguise(twilio, app, caller):
 def test_keep_persists_one_share_and_enqueues_processing_once(twilio, app, caller):
     _, draft_id = the_record(start_recording(twilio))
     root = record_action(twilio)
-    assert "To hear your share, press 1" in spoken(root)
+    assert "To hear your message, press 1" in spoken(root)
     assert gather(root).get("action").endswith("/voice/step/share_review/input")
     root = press(twilio, "share_review", "1")
     assert [c.tag for c in root][:2] == ["Pause", "Play"]  # not yet reported complete: a moment first
@@ -123,7 +123,8 @@ def test_keep_persists_one_share_and_enqueues_processing_once(twilio, app, calle
     assert share.caller_id is not None and share.call_sid == "CA1" and not share.truncated
     said = spoken(root)
     digits = ", ".join(share.reference)
-    assert said.count(digits) == 2 and "Thank you for sharing" in said
+    # a caller known by caller ID is told they need no number (it is not read out)
+    assert digits not in said and "Thank you for sharing" in said and "will not need a number" in said
     assert gather(root).get("action").endswith("/voice/step/main_menu/input")
     assert queued_jobs(app) == [f"share-{share.recording_sid}"]
 
@@ -166,7 +167,7 @@ def test_discard_before_the_callback(twilio, app, caller):
     _, draft_id = the_record(start_recording(twilio))
     record_action(twilio)
     root = press(twilio, "share_review", "4")
-    assert "discarded" in spoken(root)
+    assert "Your recording is deleted" in spoken(root)
     recording_callback(twilio, draft_id)
     rows = shares_in(app)
     assert [s.status for s in rows] == ["discarded"]
@@ -219,7 +220,7 @@ def test_withheld_number_sets_a_pin(twilio, app):
     g = gather(root)
     assert g.get("action").endswith("/voice/step/share_pin/input") and g.get("finishOnKey") == "#"
     root = press(twilio, "share_pin", "12", **anon)
-    assert "exactly four digits" in spoken(root)
+    assert "the PIN needs four digits" in spoken(root)
     root = press(twilio, "share_pin", "4321", **anon)
     _, draft_id = the_record(root)
     record_action(twilio)
@@ -227,6 +228,14 @@ def test_withheld_number_sets_a_pin(twilio, app):
     root = press(twilio, "share_review", "2", **anon)
     assert "With this number and your PIN" in spoken(root)
     share = shares_in(app)[0]
+    digits = ", ".join(share.reference)
+    # the number, slowly, twice, with a key to hear it again and a way on
+    assert spoken(root).count(digits) == 2 and "To hear the number again, press 1" in spoken(root)
+    assert gather(root).get("action").endswith("/voice/step/share_keep/input")
+    again = press(twilio, "share_keep", "1", **anon)
+    assert spoken(again).count(digits) == 2
+    onwards = press(twilio, "share_keep", "#", **anon)
+    assert gather(onwards).get("action").endswith("/voice/step/main_menu/input")
     assert share.caller_id is None and share.pin_hash.startswith("$argon2")
     with app.app_context():
         from ivr.models import CallStep
@@ -257,17 +266,17 @@ def test_spanish_caller_hears_only_spanish(twilio, app):
     returning_caller(app, language="es")
     roots = [post(twilio, "/voice/incoming")]
     roots.append(press(twilio, "main_menu", "3"))
-    assert "Primero lo escucha un moderador" in spoken(roots[-1])
+    assert "Primero lo escucha una persona de nuestro equipo" in spoken(roots[-1])
     roots.append(press(twilio, "share_consent", "2"))
     roots.append(press(twilio, "share_disguise", "1"))
     _, draft_id = the_record(roots[-1])
     roots.append(record_action(twilio))
     recording_callback(twilio, draft_id)
     roots.append(press(twilio, "share_review", "2"))
-    assert "Su número de referencia es" in spoken(roots[-1])
+    assert "no necesitará ningún número" in spoken(roots[-1])
     roots.append(press(twilio, "main_menu", "9"))
     roots.append(press(twilio, "options", "3"))
-    assert "Está esperando que un moderador lo escuche." in spoken(roots[-1])
+    assert "Está esperando que nuestro equipo lo escuche." in spoken(roots[-1])
     for root in roots:
         assert {s.get("language") for s in root.iter("Say")} == {"es-US"}
 
@@ -278,7 +287,7 @@ def test_keep_before_the_callback_persists_the_share_once(twilio, app, caller):
     root = press(twilio, "share_review", "2")
     (share,) = shares_in(app)
     assert (share.recording_sid, share.status, share.duration_s) == ("RE-early", "received", 33)
-    assert ", ".join(share.reference) in spoken(root)
+    assert "Your message is saved" in spoken(root)
     recording_callback(twilio, draft_id, rec="RE-early", duration="33")
     assert [s.id for s in shares_in(app)] == [share.id]
     assert queued_jobs(app) == ["share-RE-early"]

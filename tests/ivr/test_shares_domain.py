@@ -64,7 +64,7 @@ def test_processing_then_queue_order(app):
         low_old = receive("RE-a")
         high_new = receive("RE-b")
         mid = receive("RE-c")
-        for share, prio in ((low_old, 1), (high_new, 50), (mid, 10)):
+        for share, prio in ((low_old, 1), (high_new, 70), (mid, 10)):
             assert shares.mark_processing(share.id).status == "processing"
             shares.record_processing_result(share.id, transcript={"words": []}, screening={}, tier="t",
                                             priority=prio, reasons=["r"], original_key=f"shares/{share.id}/o.wav")
@@ -74,8 +74,8 @@ def test_processing_then_queue_order(app):
         shares.mark_needs_listening(listen.id, "vosk: low confidence")
         db.session.commit()
         order = [s.recording_sid for s in shares.queue()]
-        # needs_listening has priority 0: last, after every ranked share
-        assert order == ["RE-b", "RE-c", "RE-a", "RE-e"]
+        # needs_listening is unranked: behind crisis and high only, never last by default
+        assert order == ["RE-b", "RE-e", "RE-c", "RE-a"]
         assert shares.get(empty.id).status == "empty"
         assert shares.get(low_old.id).attempts == 1
 

@@ -29,7 +29,7 @@ def test_share_is_processed_inline_then_deleted_by_phone(phone, app, sim):
     call.press("3")  # your shares
     call.press("2")  # delete
     call.press("1")  # confirm
-    assert "Your share is deleted." in call.heard()
+    assert "Your message is deleted." in call.heard()
     with app.app_context():
         share = db.session.get(Share, share_id)
         assert share.status == "deleted" and share.transcript is None
@@ -45,7 +45,7 @@ def test_discard_deletes_twilios_copy_inline(phone, app, sim):
     call.press("1")  # moderators only
     call.record(spoken_wav("Actually, I do not want to leave this."), finish_key="#")
     call.press("4")  # discard
-    assert "Your recording is discarded" in call.heard()
+    assert "Your recording is deleted" in call.heard()
     with app.app_context():
         share = db.session.execute(select(Share)).scalar_one()
         assert share.status == "discarded" and share.twilio_deleted and share.original_key is None

@@ -48,18 +48,18 @@ def test_known_caller_hears_status_and_withdraws(twilio, app):
     root = press(twilio, "options", "3")
     said = spoken(root)
     assert "To hear about your shares" not in said  # the options menu is gone: we are in the list
-    assert "Share 1 of 2." in said and f"Reference number {', '.join(ref)}." in said
-    assert "waiting for a moderator" in said and "To withdraw it, press 1" in said
+    assert "Message 1 of 2." in said and f"Its number is {', '.join(ref)}." in said
+    assert "waiting for our team to listen" in said and "To withdraw it, press 1" in said
     assert gather(root).get("action").endswith(f"/voice/step/my_shares/input?s={newer}")
-    assert "For your next share, press 6" in said
+    assert "For your next message, press 6" in said
     root = press(twilio, "my_shares", "6", f"?s={newer}")
-    assert "Share 2 of 2." in spoken(root) and "published in the story library" in spoken(root)
+    assert "Message 2 of 2." in spoken(root) and "It is in the story library" in spoken(root)
     assert "next share" not in spoken(root)  # it is the last one
     root = press(twilio, "my_shares", "1", f"?s={older}")
-    assert "never be used or published" in spoken(root)
+    assert "never be used or heard by others" in spoken(root)
     assert gather(root).get("action").endswith(f"/voice/step/my_share_confirm/input?s={older}&a=1")
     root = press(twilio, "my_share_confirm", "1", f"?s={older}&a=1")
-    assert "Your share is withdrawn." in spoken(root)
+    assert "Your message is withdrawn." in spoken(root)
     with app.app_context():
         assert db.session.get(Share, older).status == "withdrawn"
         assert db.session.get(Share, newer).status == "queued"
@@ -73,10 +73,10 @@ def test_known_caller_deletes_and_everything_goes(twilio, app):
     press(twilio, "options", "3")
     root = press(twilio, "my_shares", "2", f"?s={share_id}")
     assert "for good" in spoken(root)
-    root = press(twilio, "my_share_confirm", "4", f"?s={share_id}&a=2")  # changed their mind
+    root = press(twilio, "my_share_confirm", "#", f"?s={share_id}&a=2")  # changed their mind
     assert "Nothing was changed." in spoken(root)
     root = press(twilio, "my_share_confirm", "1", f"?s={share_id}&a=2")
-    assert "Your share is deleted." in spoken(root)
+    assert "Your message is deleted." in spoken(root)
     with app.app_context():
         share = db.session.get(Share, share_id)
         assert share.status == "deleted" and share.transcript is None and share.original_key is None
@@ -84,14 +84,14 @@ def test_known_caller_deletes_and_everything_goes(twilio, app):
         audit = db.session.execute(select(ShareAudit)).scalar_one()
         assert (audit.action, audit.actor) == ("deleted", "caller")
     root = press(twilio, "options", "3")
-    assert "There are no shares from this phone number." in spoken(root)
+    assert "There are no messages from this phone." in spoken(root)
 
 
 def test_caller_without_shares(twilio, app):
     returning_caller(app)
     post(twilio, "/voice/incoming")
     root = press(twilio, "options", "3")
-    assert "There are no shares" in spoken(root)
+    assert "There are no messages" in spoken(root)
     assert gather(root).get("action").endswith("/voice/step/options/input")
 
 
@@ -115,15 +115,15 @@ def test_withheld_number_by_reference_and_pin(twilio, app):
     anon = dict(number="anonymous")
     post(twilio, "/voice/incoming", **anon)
     root = press(twilio, "options", "3", **anon)
-    assert "six digit reference number" in spoken(root)
+    assert "six digit number of your message" in spoken(root)
     root = press(twilio, "my_shares_ref", "12#", **anon)
-    assert "a reference number has six digits" in spoken(root)
+    assert "that number needs six digits" in spoken(root)
     root = press(twilio, "my_shares_ref", ref + "#", **anon)
     assert "four digit PIN" in spoken(root)
     pin_url = gather(root).get("action")
     query = "?" + pin_url.split("?", 1)[1]
     root = press(twilio, "my_shares_pin", "1111#", query, **anon)
-    assert "do not match a share" in spoken(root)
+    assert "do not match a message" in spoken(root)
     with app.app_context():
         assert db.session.get(Share, share_id).pin_failures == 1
     # a forged confirm for a share this call has not unlocked changes nothing
@@ -131,7 +131,7 @@ def test_withheld_number_by_reference_and_pin(twilio, app):
     with app.app_context():
         assert db.session.get(Share, share_id).status == "queued"
     root = press(twilio, "my_shares_pin", "2468#", query, **anon)
-    assert f"Reference number {', '.join(ref)}." in spoken(root) and "waiting for a moderator" in spoken(root)
+    assert f"Its number is {', '.join(ref)}." in spoken(root) and "waiting for our team to listen" in spoken(root)
     assert "next share" not in spoken(root)
     root = press(twilio, "my_shares", "2", f"?s={share_id}", **anon)
     root = press(twilio, "my_share_confirm", "1", f"?s={share_id}&a=2", **anon)

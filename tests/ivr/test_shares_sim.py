@@ -42,7 +42,7 @@ def queued(app):
 def to_the_beep(call, consent="2", disguise="1", pin=None):
     """Main menu -> voice share -> choices (and a PIN for a withheld number) -> the <Record>."""
     call.press("3")
-    assert "nobody else hears anything before that" in call.heard()
+    assert "Nobody else hears it before that" in call.heard()
     call.press(consent)
     if consent == "2":
         call.press(disguise)
@@ -58,12 +58,17 @@ def spoken_reference(call, share):
     return ", ".join(share.reference) in call.heard()
 
 
+def told_no_number_needed(call):
+    """A caller known by caller ID hears the message is saved and that no number is needed."""
+    return "Your message is saved" in call.heard() and "you will not need a number" in call.heard()
+
+
 def test_record_then_keep(phone, app, sim, wav):
     returning_caller(app)
     call = phone(NUMBER)
     to_the_beep(call)
     call.record(wav, finish_key="#")
-    assert "To hear your share, press 1" in call.heard()
+    assert "To hear your message, press 1" in call.heard()
     call.press("1")  # hear it back: Twilio plays its own copy
     played = call.entries("play")[-1]
     assert "/Recordings/RE" in played.text and played.attrs.get("seconds", 0) > 2
@@ -74,7 +79,8 @@ def test_record_then_keep(phone, app, sim, wav):
     assert (share.status, share.consent, share.disguise) == ("received", "library", True)
     assert share.duration_s >= 3 and share.caller_id is not None
     assert sim.recordings.get(share.recording_sid) is not None
-    assert spoken_reference(call, share) and "Thank you for sharing" in call.heard()
+    assert told_no_number_needed(call) and not spoken_reference(call, share)
+    assert "Thank you for sharing" in call.heard()
     assert queued(app) == [f"share-{share.recording_sid}"]
     assert len(sim.callbacks_of("recording-status")) == 1
     call.hangup()
@@ -93,7 +99,7 @@ def test_record_again_then_keep(phone, app, sim, wav):
     first, second = all_shares(app)
     assert (first.status, second.status) == ("discarded", "received")
     assert (second.consent, second.disguise) == ("private", False)
-    assert spoken_reference(call, second) and not spoken_reference(call, first)
+    assert told_no_number_needed(call) and not spoken_reference(call, second)
     assert queued(app) == sorted([f"share-{first.recording_sid}", f"forget-{first.recording_sid}",
                                   f"share-{second.recording_sid}"])
     # the discarded one's processing finds nothing to do; its Twilio copy is deleted by the forget job
@@ -111,7 +117,7 @@ def test_discard(phone, app, sim, wav):
     sim.faults.hold_callbacks = True  # the recording callback comes after the caller's choice
     call.record(wav, finish_key="#")
     call.press("4")
-    assert "Your recording is discarded" in call.heard()
+    assert "Your recording is deleted" in call.heard()
     assert all_shares(app) == []
     sim.release_callbacks()
     (share,) = all_shares(app)
@@ -159,10 +165,10 @@ def test_silence_is_recorded_as_absent_and_offers_a_retry(phone, app, sim):
     # Twilio reports the absent recording: it is kept as such, never processed, never dropped
     assert [(s.status, s.failure_reason) for s in all_shares(app)] == [("failed", "twilio:absent")]
     assert queued(app) == []
-    call.press("4")  # back to the menu; the caller's shares do not list what was never heard
+    call.press("#")  # back to the menu; the caller's shares do not list what was never heard
     call.press("9")
     call.press("3")
-    assert "There are no shares from this phone number." in call.heard()
+    assert "There are no messages from this phone." in call.heard()
 
 
 def test_withdraw_by_reference_and_pin(phone, app, sim, wav):
@@ -183,16 +189,16 @@ def test_withdraw_by_reference_and_pin(phone, app, sim, wav):
     again.press("1")
     again.press("9")  # options
     again.press("3")  # your shares
-    assert "six digit reference number" in again.heard()
+    assert "six digit number of your message" in again.heard()
     again.press(reference + "#")
     again.press("0000#")
-    assert "do not match a share" in again.heard()
+    assert "do not match a message" in again.heard()
     again.press(reference + "#")
     again.press("1357#")
-    assert "waiting for a moderator" in again.heard()
+    assert "waiting for our team to listen" in again.heard()
     again.press("1")  # withdraw
     again.press("1")  # confirm
-    assert "Your share is withdrawn." in again.heard()
+    assert "Your message is withdrawn." in again.heard()
     (share,) = all_shares(app)
     assert share.status == "withdrawn" and share.pin_failures == 0
     with app.app_context():
@@ -210,6 +216,29 @@ def test_callback_before_the_record_action(phone, app, sim, wav):
     call.press("1")  # hear it: the share exists, so no pause is needed
     assert not call.entries("pause") and call.entries("play")
     call.press("2")
-    assert spoken_reference(call, share)
+    assert told_no_number_needed(call)
     assert [s.id for s in all_shares(app)] == [share.id]
     assert queued(app) == [f"share-{share.recording_sid}"]
+
+
+def test_zero_while_recording_keeps_a_draft_and_the_caller_comes_back_to_it(phone, app, sim, wav):
+    returning_caller(app)
+    call = phone(NUMBER)
+    to_the_beep(call, consent="1")
+    mark = call.mark()
+    call.record(wav, finish_key="0")  # 0 ends the recording and goes to the crisis step
+    after = call.since(mark)
+    assert "We kept your recording. You can come back to it." in after
+    assert [e.text for e in call.entries("dial")] == [app.config["CRISIS_NUMBER"]]
+    (share,) = all_shares(app)
+    assert share.status == "received"  # persisted by Twilio's callback: nothing recorded is lost
+    assert "To hear your message, press 1" in after  # back to the recording after the crisis call
+    call.press("#")  # leave it for now: the main menu
+    mark = call.mark()
+    call.press("3")  # leave a message: the recording from this call is offered first
+    assert "You have a recording from this call" in call.since(mark)
+    call.press("2")  # keep it
+    assert told_no_number_needed(call)
+    assert [s.id for s in all_shares(app)] == [share.id]
+    call.hangup()
+    assert not sim.errors

@@ -76,7 +76,7 @@ def test_newest_story_first_with_title_length_and_key_map_once(twilio, app, libr
     g = gather(root)
     assert story_of(root) == library["new"]
     said = spoken(g)
-    assert "press 4 to go back, 5 to hear it again, 6 for the next story, 3 if it helped you" in said
+    assert "for the next story, press 6. If it helped you, press 3. For topics, press pound. For all the choices, press star" in said
     assert "A story about starting over. 3 minutes." in said
     plays = g.findall("Play")
     with app.app_context():
@@ -115,12 +115,14 @@ def test_back_replay_next_topics_options_and_end_of_topic(twilio, app, library):
     assert story_of(press(twilio, "story_play", "4", new)) == library["new"]  # back at the first stays
     assert action_of(press(twilio, "story_play", "4", old)) == ("/voice/step/story_note/input", f"?s={library['noted']}")
     root = press(twilio, "story_play", "6", old)  # after the last story: the topics again
-    assert "That was the last story in this topic." in spoken(root)
+    assert "That was the last story on this topic." in spoken(root)
     assert action_of(root)[0] == "/voice/step/stories/input"
     root = press(twilio, "story_play", "", old)  # the story ended and nothing was pressed: same
     assert "last story" in spoken(root)
     assert action_of(press(twilio, "story_play", "#", new))[0] == "/voice/step/stories/input"
-    assert action_of(press(twilio, "story_play", "*", new))[0] == "/voice/step/options/input"
+    star = press(twilio, "story_play", "*", new)  # star: every choice of the player, not options
+    assert action_of(star)[0] == "/voice/step/story_play/input"
+    assert "4 for the one before. 5 to hear it again." in spoken(star)
     root = press(twilio, "story_play", "0", new)
     assert root.find("Dial") is not None and "You matter" in spoken(root)
 
@@ -128,7 +130,7 @@ def test_back_replay_next_topics_options_and_end_of_topic(twilio, app, library):
 def test_helped_counts_once_and_names_nobody(twilio, app, library):
     new = f"?s={library['new']}"
     root = press(twilio, "story_play", "3", new)
-    assert "We have counted that this story helped someone" in spoken(root)
+    assert "Thank you for telling us. We are glad it helped." in spoken(root)
     assert action_of(root) == ("/voice/step/story_play/input", f"?s={library['new']}&h=1")
     press(twilio, "story_play", "3", f"{new}&h=1")  # pressing it again in the same place
     with app.app_context():
@@ -144,10 +146,8 @@ def test_helped_counts_once_and_names_nobody(twilio, app, library):
 def test_invalid_keys_reprompt_and_keep_crisis(twilio, library):
     root = press(twilio, "stories", "9")
     assert "not one of the choices" in spoken(root) and "For grief and loss, press 2." in spoken(root)
-    root = press(twilio, "stories", "")
-    assert "did not hear" in spoken(root)
-    root = press(twilio, "stories", "")
-    assert [c.tag for c in root] == ["Say", "Hangup"]
+    root = press(twilio, "stories", "")  # the second miss: start again, never a hang-up
+    assert "Let's start again" in spoken(root) and "Hangup" not in [c.tag for c in root]
     root = press(twilio, "story_play", "2", f"?s={library['new']}")
     assert "not one of the choices" in spoken(root) and "Press 6 for the next story" in spoken(root)
     assert "0 for the crisis line" in spoken(root)

@@ -15,6 +15,7 @@ def test_seed_demo_loads_hearable_stories_once(runner, app, client):
     result = runner.invoke(args=["seed", "--demo"])
     assert result.exit_code == 0, result.output
     assert f"{len(STORIES)} new stories" in result.output
+    assert f"Speaking demo stories: {len(STORIES)} of {len(STORIES)}" in result.output  # plain lines off a terminal
     with app.app_context():
         topics = db.session.execute(select(Topic)).scalars().all()
         assert sorted(t.key for t in topics) == sorted(k for _, k, _ in TOPICS)

@@ -46,7 +46,7 @@ def test_listen_to_a_story_to_the_end(phone, app, library, sim):
     call.silence()  # the story ends, nothing pressed: the next one follows
     assert "the first winter" in call.heard()
     call.silence()
-    assert "That was the last story in this topic." in call.heard()
+    assert "That was the last story on this topic." in call.heard()
     assert counts(app, library["noted"]) == (1, 0) and counts(app, library["plain"]) == (1, 0)
     call.hangup()
     assert call.status == "completed" and not sim.errors
@@ -72,7 +72,7 @@ def test_this_helped_me_interrupts_and_is_anonymous(phone, app, library):
     call.press("2")
     call.press("1")  # play the noted story
     call.press("3", barge_in=True)  # "this helped me", during the story
-    assert "We have counted that this story helped someone" in call.heard()
+    assert "Thank you for telling us. We are glad it helped." in call.heard()
     call.press("3")  # again at the same story: still one
     call.press("5")  # replay
     assert counts(app, library["noted"]) == (2, 1)

@@ -40,7 +40,7 @@ def test_language_is_remembered_and_howto_only_once(twilio, app):
     # A second call from the same number: Spanish, no language menu, no how-to.
     root = call(twilio, sid="CA2")
     said = spoken(root)
-    assert "Bienvenido" in said and "historias" in said and "consejo" not in said
+    assert "Le damos la bienvenida" in said and "historias" in said and "consejo" not in said
     assert gather(root).get("action").endswith("/voice/step/main_menu/input")
 
 
@@ -75,18 +75,19 @@ def _returning_caller(twilio, app):
         db.session.commit()
 
 
-def test_missed_input_reprompts_simply_twice_then_goodbye(twilio, app):
+def test_missed_input_reprompts_simply_then_starts_again(twilio, app):
     _returning_caller(twilio, app)
     call(twilio)
     first = press(twilio, "main_menu", "")
-    assert "did not hear" in spoken(first)
-    assert "Press 1 for stories" in spoken(first)  # the simpler form
+    assert "Take your time" in spoken(first)
+    assert "Press 1 for stories" in spoken(first) and "0 for the crisis line" in spoken(first)  # simpler
     second = press(twilio, "main_menu", "7")
-    assert "not one of the choices" in spoken(second)
-    assert gather(second) is not None
-    third = press(twilio, "main_menu", "")
-    assert root_tags(third) == ["Say", "Hangup"]
-    assert "call this number again" in spoken(third)
+    assert "Let's start again" in spoken(second) and "press 0" in spoken(second)
+    assert gather(second).get("action").endswith("/voice/step/start_again/input")
+    third = press(twilio, "start_again", "7")
+    assert "not one of the choices" in spoken(third) and "Hangup" not in root_tags(third)
+    star = press(twilio, "start_again", "*")  # star: every choice of the main menu
+    assert "To join a circle, press 2" in spoken(star)
 
 
 def root_tags(root):
@@ -98,11 +99,11 @@ def test_valid_key_resets_misses(twilio, app):
     _returning_caller(twilio, app)
     call(twilio)
     press(twilio, "main_menu", "")
-    press(twilio, "main_menu", "")
     press(twilio, "main_menu", "9")  # options
-    root = press(twilio, "options", "4")  # back to the menu
+    root = press(twilio, "options", "#")  # pound: back to the menu
+    assert gather(root).get("action").endswith("/voice/step/main_menu/input")
     root = press(twilio, "main_menu", "")
-    assert "Hangup" not in root_tags(root)
+    assert "Take your time" in spoken(root) and "Let's start again" not in spoken(root)
 
 
 def test_star_repeats_the_full_menu(twilio, app):

@@ -67,7 +67,7 @@ def test_two_callers_share_over_http(app, http_sim, server, tmp_path):
     b.press("2")
     a.hangup()
     b.hangup()
-    assert "Your share is saved" in a.heard() and "Su mensaje quedó guardado" in b.heard()
+    assert "Your message is saved" in a.heard() and "Su mensaje quedó guardado" in b.heard()
     with app.app_context():
         shares = {s.call_sid: s for s in db.session.execute(select(Share)).scalars()}
         assert set(shares) == {a.sid, b.sid}
@@ -81,4 +81,4 @@ def test_two_callers_share_over_http(app, http_sim, server, tmp_path):
 def test_peerline_call_with_url(app, http_sim, server, runner):
     result = runner.invoke(args=["call", "--url", server, "--script", "1,5,9"])
     assert result.exit_code == 0, result.output
-    assert "Welcome to Peerline" in result.output and "Options. To change your language" in result.output
+    assert "Welcome to Peerline" in result.output and "Options. To change the language" in result.output

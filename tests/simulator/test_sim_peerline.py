@@ -59,7 +59,7 @@ def test_three_first_time_callers_at_once(app, sim, phone):
     assert "De acuerdo. Hablaremos en español." in b.heard() and MENU_ES in b.heard()
     assert MENU_ES not in a.heard() and MENU_EN not in b.since(4)
     a.press("9")
-    assert "Options. To change your language, press 1." in a.heard()
+    assert "Options. To change the language, press 1." in a.heard()
     c.hangup()
     a.hangup()
     b.hangup()
@@ -83,7 +83,7 @@ def test_three_first_time_callers_at_once(app, sim, phone):
 def test_returning_caller_skips_language_and_tip(app, sim, phone):
     phone(A, script=["2", "5", "hangup"])
     again = phone(A)
-    assert "Bienvenido a Peerline" in again.heard() and MENU_ES in again.heard()
+    assert "Le damos la bienvenida a Peerline" in again.heard() and MENU_ES in again.heard()
     assert "consejo" not in again.heard() and "For English" not in again.heard()
 
 
@@ -95,7 +95,9 @@ def test_crisis_key_dials_the_line_and_says_the_number_when_unanswered(app, sim,
     assert call.entries("dial")[-1].text == app.config["CRISIS_NUMBER"]
     heard = call.since(mark)
     assert "We could not connect the call" in heard and "1, 5, 5, 5, 0, 1, 0, 0, 9, 8, 8" in heard
-    assert MENU_EN in call.since(mark)  # back to the menu afterwards
+    assert "To hear the number again, press 1" in heard  # offered again before anything else
+    call.silence()
+    assert MENU_EN in call.since(mark)  # only then back to the menu
     assert ("crisis", "no-answer") in steps_of(app, call)
 
 
@@ -106,7 +108,7 @@ def test_two_callers_leave_voice_shares_at_the_same_time(app, sim, phone, speech
     b.record(speech_wav, finish_key="#")
     a.press("2")
     b.press("2")
-    assert "Your share is saved" in a.heard()
+    assert "Your message is saved" in a.heard()
     assert "Su mensaje quedó guardado" in b.heard()
     shares = {s.call_sid: s for s in rows(app, Share)}
     assert set(shares) == {a.sid, b.sid}
@@ -164,7 +166,7 @@ def test_circle_with_a_facilitator_and_two_callers(app, sim, phone):
     a = phone(A, script=["1", "5", "2", "1", "2"])
     b = phone(B, script=["2", "5", "2", "1", "2"])
     assert room.status == "in-progress" and len(room.participants) == 3
-    assert "You will start muted" in a.heard()
+    assert "You start muted" in a.heard()
     assert room.participants[a.sid].muted and room.participants[b.sid].muted
     assert not room.participants[fac.sid].muted
     # Names sent to Twilio are opaque.
@@ -182,15 +184,16 @@ def test_circle_with_a_facilitator_and_two_callers(app, sim, phone):
     assert not room.participants[a.sid].muted and room.participants[b.sid].muted
     roster = {p.call_sid: p for p in rows(app, CircleParticipant)}
     assert not roster[a.sid].muted and roster[b.sid].muted and roster[a.sid].connected
-    fac.press("4")  # back into the circle
+    fac.press("#")  # back into the circle
     assert fac.sid in room.participants
     # End the circle for everyone.
     fac.press("*")
-    fac.press("9")
+    fac.press("4")  # more choices
+    fac.press("3")  # end for everyone
     fac.press("1")
     assert "The circle has ended for everyone" in fac.heard()
     assert room.status == "completed"
-    assert "This circle has ended" in a.heard() and "Este círculo ha terminado" in b.heard()
+    assert "This circle has ended" in a.heard() and "Este círculo terminó" in b.heard()
     (session,) = rows(app, CircleSession)
     assert session.conference_sid == room.sid
     roster = rows(app, CircleParticipant)

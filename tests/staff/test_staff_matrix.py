@@ -36,6 +36,8 @@ EXPECTED: dict[str, object] = {
     "staff.moderation.deliver_reply": MODERATION,
     "staff.moderation.reject": MODERATION,
     "staff.moderation.follow_up": MODERATION,
+    "staff.moderation.set_tier": MODERATION,
+    "staff.moderation.retry": MODERATION,
     "staff.stories.index": MODERATION,
     "staff.stories.audio": MODERATION,
     "staff.stories.unpublish": MODERATION,
@@ -53,6 +55,8 @@ EXPECTED: dict[str, object] = {
     "staff.circles.name_recording": RUNNERS,
     "staff.circles.participant_action": RUNNERS,
     "staff.circles.session_action": RUNNERS,
+    "staff.reports.index": MODERATION,
+    "staff.reports.csv_table": MODERATION,
 }
 
 

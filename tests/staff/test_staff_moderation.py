@@ -239,7 +239,8 @@ def test_a_share_that_failed_processing_is_shown_and_can_be_rejected(app, staff)
         shares.mark_failed(sid, "twilio:absent")
         db.session.commit()
     mod = staff("moderator")
-    assert "twilio:absent" in mod.get("/staff/shares/").get_data(as_text=True)
+    queue = mod.get("/staff/shares/").get_data(as_text=True)
+    assert "twilio:absent" not in queue and "Twilio made no recording" in queue  # plain words, and what to do
     html = mod.get(f"/staff/shares/{sid}").get_data(as_text=True)
     assert 'id="original"' not in html and "No transcript" in html
     assert mod.get(f"/staff/shares/{sid}/audio").status_code == 404
@@ -255,7 +256,8 @@ def test_profanity_and_listening_reasons_are_shown_as_flags(app, staff):
     screening["listening_reasons"] = ["low recognition confidence"]
     sid = make_share(app, screening=screening)
     html = staff("moderator").get(f"/staff/shares/{sid}").get_data(as_text=True)
-    assert "profanity: damn" in html and "needs listening: low recognition confidence" in html
+    assert "Swear word (bleep it before publishing): damn" in html
+    assert "The transcript is unreliable: most words were recognised with low confidence." in html
     flagged = re.search(r'class="w([^"]*)" data-i="9"', html).group(1)
     assert "flagged" in flagged and "bleep" not in flagged  # a note for the moderator, not bleeped by default
 

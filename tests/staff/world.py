@@ -24,7 +24,7 @@ def build(app, facilitator_id: int) -> dict:
         values["participant_id"] = circles.admit(session, "CA" + "7" * 32).participant.id
         db.session.commit()
     values["op"] = "mute"
-    values["url"] = {"staff.circles.session_action": {"op": "lock"}}
+    values["url"] = {"staff.circles.session_action": {"op": "lock"}, "staff.reports.csv_table": {"slug": "calls-per-day"}}
     values["form"] = {
         "staff.admin.staff_create": {"email": "new@peerline.test", "name": "New", "role": "moderator",
                                      "password": "a long enough password"},

@@ -37,13 +37,13 @@ def spoken(text: str, conf: float = 1.0, step: float = 0.4) -> Transcript:
 TABLE = [
     # C-SSRS ladder and ASQ
     ("distress", "i just can't go on like this", ELEVATED, "risk/distress", ()),
-    ("wish-dead", "some days i just want to die", ELEVATED, "risk/wish_dead", ()),
-    ("wish-dead-pattern-negation", "i don't want to live anymore", ELEVATED, "risk/wish_dead", ()),
-    ("burden", "everyone would be better off without me", ELEVATED, "risk/burden", ()),
-    ("burden-2", "i feel like such a burden to my family", ELEVATED, "risk/burden", ()),
-    ("burden-3", "everyone would be happier if i wasn't here", ELEVATED, "risk/burden", ()),
-    ("wish-never-wake", "i just want to go to sleep and never wake up", ELEVATED, "risk/wish_dead", ()),
-    ("wish-hope", "i hope i die in my sleep", ELEVATED, "risk/wish_dead", ()),
+    ("wish-dead", "some days i just want to die", HIGH, "risk/wish_dead", ()),
+    ("wish-dead-pattern-negation", "i don't want to live anymore", HIGH, "risk/wish_dead", ()),
+    ("burden", "everyone would be better off without me", HIGH, "risk/burden", ()),
+    ("burden-2", "i feel like such a burden to my family", HIGH, "risk/burden", ()),
+    ("burden-3", "everyone would be happier if i wasn't here", HIGH, "risk/burden", ()),
+    ("wish-never-wake", "i just want to go to sleep and never wake up", HIGH, "risk/wish_dead", ()),
+    ("wish-hope", "i hope i die in my sleep", HIGH, "risk/wish_dead", ()),
     ("thoughts", "i keep thinking about killing myself", HIGH, "risk/thoughts", ()),
     ("thoughts-cant-stop", "i can't stop thinking about suicide", HIGH, "risk/thoughts", ()),
     ("self-harm", "i started cutting myself again", HIGH, "risk/self_harm", ()),
@@ -66,10 +66,10 @@ TABLE = [
     ("past-auxiliary", "i was suicidal for a while", ELEVATED, "risk/thoughts", ("in the past",)),
     ("third-person", "my friend wanted to die", ELEVATED, "risk/wish_dead", ("about someone else",)),
     ("third-person-reflexive", "he keeps saying he'll kill himself", ELEVATED, "risk/thoughts", ("about someone else",)),
-    ("new-clause-not-negated", "i'm not okay i want to die", ELEVATED, "risk/wish_dead", ()),
-    # means words without other risk language: still flagged, ranked lower
-    ("means-alone", "we walked over the bridge to the park", ELEVATED, "risk/means", ("no other risk language",)),
-    ("bought-alone", "i bought some paracetamol for my headache", ELEVATED, "risk/preparation", ("no other risk language",)),
+    ("new-clause-not-negated", "i'm not okay i want to die", HIGH, "risk/wish_dead", ()),
+    # means words without other risk language: still listed, ranked below every risk tier
+    ("means-alone", "we walked over the bridge to the park", Tier.CLEAN, "risk/place", ("no other risk language",)),
+    ("bought-alone", "i bought some paracetamol for my headache", Tier.CLEAN, "risk/preparation", ("no other risk language",)),
     # misrecognitions and misspellings
     ("fuzzy-kil", "i feel like i want to kil myself", HIGH, "risk/thoughts", ()),
     ("fuzzy-suicidle", "having suicidle thoughts all week", HIGH, "risk/thoughts", ()),
@@ -96,8 +96,8 @@ TABLE = [
     ("clean-year", "i was twenty two in nineteen ninety nine", Tier.CLEAN, None, ()),
     ("clean-at-dot-com", "we met at the dot com party", Tier.CLEAN, None, ()),
     ("clean-recovery", "the group helped me take my life back", Tier.CLEAN, None, ()),
-    ("meds-alone", "i took my meds this morning", ELEVATED, "risk/preparation", ("no other risk language",)),
-    ("two-tablets-alone", "i took two tablets for my headache", ELEVATED, "risk/preparation", ("no other risk language",)),
+    ("meds-alone", "i took my meds this morning", Tier.CLEAN, "risk/preparation", ("no other risk language",)),
+    ("two-tablets-alone", "i took two tablets for my headache", Tier.CLEAN, "risk/preparation", ("no other risk language",)),
     ("tablets-with-context", "i wish i was dead and i've got tablets saved up", CRISIS, "risk/preparation", ()),
 ]
 
@@ -123,7 +123,6 @@ def test_screening_table(text, tier, kind, modifiers):
         ("when i was a teenager i tried to kill myself", "i tried to kill myself"),
         ("my brother wants to die", "i want to die"),
         ("she took thirty pills", "i took thirty pills"),
-        ("i walked past the bridge", "i want to die and i keep thinking about the bridge"),
     ],
 )
 def test_negation_past_and_third_person_lower_but_never_suppress(lowered, plain):
@@ -133,9 +132,12 @@ def test_negation_past_and_third_person_lower_but_never_suppress(lowered, plain)
     assert low.tier >= Tier.ELEVATED
 
 
-def test_means_and_preparation_words_alone_sit_at_the_risk_floor():
-    for text in ("i walked over the bridge", "i took my meds this morning", "i've bought a rope"):
-        assert screen(text).priority == load_lexicon().risk_settings.floor
+def test_means_and_preparation_words_alone_are_listed_below_the_risk_tiers():
+    mention = load_lexicon().risk_settings.mention_floor
+    for text in ("i walked over to the bridge", "i took my meds this morning", "i've bought a rope"):
+        result = screen(text)
+        assert result.priority == mention and result.tier < Tier.ABUSE
+        assert all("no other risk language" in r.modifiers for r in result.reasons if r.category == "risk")
     assert screen("i want to die and i've bought a rope").tier == CRISIS
     # A time counts as context: means gathered "for tonight" is preparation at full weight.
     assert screen("i have been saving my pills and i will take them all tonight").tier == CRISIS
@@ -151,7 +153,7 @@ def test_a_crisis_is_never_outranked_by_other_findings():
 
 def test_several_plain_risk_kinds_rank_higher_within_the_tier():
     alone = screen("i keep thinking about killing myself")
-    together = screen("i'm such a burden i keep thinking about killing myself")
+    together = screen("i'm so hopeless i keep thinking about killing myself")
     assert together.tier == alone.tier == HIGH
     assert together.priority > alone.priority
 
@@ -210,7 +212,7 @@ def test_accepts_vosk_result_dicts_and_typed_text_with_punctuation():
     ]
     assert screen(vosk_words).tier == CRISIS
     assert screen({"result": vosk_words, "text": "..."}).tier == CRISIS  # a whole Vosk result
-    assert screen(["i", "want", "to", "die"]).tier == ELEVATED
+    assert screen(["i", "want", "to", "die"]).tier == HIGH
     typed = screen("Honestly? I’m going to kill myself. Call me: 07700 900123, or john.smith@gmail.com!")
     assert {"risk/intent", "personal/phone", "personal/email"} <= kinds(typed)
     assert screen("I've started to self-harm again.").tier == HIGH
@@ -219,7 +221,7 @@ def test_accepts_vosk_result_dicts_and_typed_text_with_punctuation():
 def test_result_serialises_to_json():
     result = screen(spoken("my name is sam and i want to die"))
     data = json.loads(json.dumps(result.to_dict()))
-    assert data["tier"] == "elevated"
+    assert data["tier"] == "high"
     assert data["reasons"][0]["kind"] == "wish_dead"
     assert data["personal_spans"] and data["needs_listening"] is False
 
@@ -235,7 +237,7 @@ def test_long_transcripts_screen_quickly():
     started = time.perf_counter()
     result = screen(spoken(text + " and i want to die"))
     assert time.perf_counter() - started < 2.0
-    assert result.tier == ELEVATED
+    assert result.tier == HIGH
 
 
 def test_unknown_language_is_a_clear_error():
@@ -303,6 +305,29 @@ def test_cli_prints_tier_priority_and_reasons():
     lines = result.output.splitlines()
     assert lines[0] == "tier: crisis" and lines[1].startswith("priority: 9")
     assert "risk/plan" in result.output
+    assert lines[2] == "families:" and lines[3] == '  method: "a plan to end my life"'
+
+
+@pytest.mark.parametrize(
+    "lang, text, families",
+    [
+        ("en", "i gave my dog to my sister and tonight i am going to the bridge",
+         {"preparation:", "time:", "method:"}),
+        ("es", "ya no quiero vivir tengo las pastillas guardadas para esta noche",
+         {"ideation:", "preparation:", "time:"}),
+    ],
+)
+def test_cli_prints_the_families_that_fired_in_both_languages(lang, text, families):
+    result = CliRunner().invoke(screen_command, ["--lang", lang, text])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("tier: crisis")
+    listed = result.output.split("families:")[1].split("reasons:")[0]
+    assert families <= {line.split()[0] for line in listed.splitlines() if line.strip()}
+
+
+def test_cli_says_when_no_family_fired():
+    result = CliRunner().invoke(screen_command, ["we watched the fireworks on the bridge tonight"])
+    assert "families: none" in result.output and result.output.startswith("tier: clean")
 
 
 def test_cli_json_and_stdin():

@@ -8,9 +8,9 @@ from workers.screening.types import Reason, Token
 
 # A first-person subject opens a new clause: context words further back belong to another one
 # ("i'm not okay i want to die" is not a negated wish).
-CLAUSE_SUBJECTS = frozenset({"i", "im", "ive", "id", "ill"})
+CLAUSE_SUBJECTS = frozenset({"i", "im", "ive", "id", "ill", "yo"})
 # ...unless a belief verb governs that clause: "i don't think i want to die" is negated.
-BELIEF_VERBS = frozenset({"think", "believe", "reckon", "suppose", "guess", "feel"})
+BELIEF_VERBS = frozenset({"think", "believe", "reckon", "suppose", "guess", "feel", "creo", "pienso"})
 
 
 def words_before(matcher: Matcher, first: int, window: int) -> list[str]:
@@ -50,7 +50,7 @@ def certainty(matcher: Matcher, match: Match) -> tuple[float, float]:
 
 def make_reason(
     tokens: list[Token], first: int, last: int, *, category: str, kind: str, label: str,
-    priority: int, certainty: float = 1.0, modifiers: tuple[str, ...] = (),
+    priority: int, certainty: float = 1.0, modifiers: tuple[str, ...] = (), family: str = "",
 ) -> Reason:
     """A reason covering tokens[first..last], reported in the caller's word indices and times."""
     return Reason(
@@ -64,6 +64,7 @@ def make_reason(
         priority=priority,
         certainty=round(certainty, 3),
         modifiers=modifiers,
+        family=family,
     )
 
 

@@ -22,6 +22,9 @@ class Rule:
     score: int
     needs_context: bool  # only full weight when other risk language is present
     patterns: tuple[Pattern, ...]
+    family: str = ""  # warning-sign family (risk rules): ideation, method, preparation, time, ...
+    support: bool = False  # only reported beside other risk language (times: "tonight")
+    others_lower: bool = True  # a third-person subject lowers it (not for abuse at home: "he hits me")
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,16 @@ class RiskSettings:
     isolated_penalty: int
     confidence_penalty: int
     combination_bonus: int
+    mention_floor: int  # doubly distanced, quoted or everyday hits: listed, ranked below every risk tier
+    fiction_patterns: tuple[Pattern, ...]
+    everyday_patterns: tuple[Pattern, ...]
+    everyday_families: frozenset[str]
+    setting_window: int
+    support_window: int
+    crisis_axes: Mapping[str, str]  # family -> axis of the "any two" crisis rule
+    crisis_axes_needed: int
+    crisis_alone: frozenset[str]  # families that are the crisis tier on their own (a recent attempt)
+    crisis_priority: int
 
 
 @dataclass(frozen=True)
@@ -66,6 +79,7 @@ class PersonalSettings:
     fillers: frozenset[str]
     phone_prefixes: frozenset[str]
     email_separators: frozenset[str]
+    email_at: frozenset[str]  # the spoken "@": "at", "arroba"
     email_top_levels: frozenset[str]
     email_providers: frozenset[str]
     name_triggers: tuple[Pattern, ...]
@@ -129,7 +143,9 @@ def _compile(data: Mapping[str, Any]) -> Lexicon:
 
     def rules(category: str, entries: Any) -> tuple[Rule, ...]:
         return tuple(
-            Rule(category, e["kind"], e["label"], int(e["score"]), e.get("context") == "required", patterns(e["patterns"]))
+            Rule(category, e["kind"], e["label"], int(e["score"]), e.get("context") == "required",
+                 patterns(e["patterns"]), family=str(e.get("family", "")), support=e.get("context") == "support",
+                 others_lower=bool(e.get("others_lower", True)))
             for e in entries
         )
 
@@ -158,6 +174,16 @@ def _compile(data: Mapping[str, Any]) -> Lexicon:
         isolated_penalty=int(m["isolated_penalty"]),
         confidence_penalty=int(m["confidence_penalty"]),
         combination_bonus=int(m["combination_bonus"]),
+        mention_floor=int(m["mention_floor"]),
+        fiction_patterns=patterns(m["fiction_patterns"]),
+        everyday_patterns=patterns(m["everyday_patterns"]),
+        everyday_families=_keys(m["everyday_families"]),
+        setting_window=int(m["setting_window"]),
+        support_window=int(m["support_window"]),
+        crisis_axes={str(k): str(v) for k, v in m["crisis_axes"].items()},
+        crisis_axes_needed=int(m["crisis_axes_needed"]),
+        crisis_alone=_keys(m["crisis_alone"]),
+        crisis_priority=int(m["crisis_priority"]),
     )
     p = data["personal"]
     start_only = {s for s in p.get("name_trigger_start_only", [])}
@@ -171,6 +197,7 @@ def _compile(data: Mapping[str, Any]) -> Lexicon:
         fillers=_keys(p["fillers"]),
         phone_prefixes=_keys(p["phone_prefixes"]),
         email_separators=_keys(p["email_separators"]),
+        email_at=_keys(p.get("email_at", ["at"])),
         email_top_levels=_keys(p["email_top_levels"]),
         email_providers=_keys(p["email_providers"]),
         name_triggers=patterns(p["name_triggers"]),
@@ -183,7 +210,8 @@ def _compile(data: Mapping[str, Any]) -> Lexicon:
     risk = rules("risk", data["risk"])
     abuse = rules("abuse", data.get("abuse", []))
     every_pattern = [pat for rule in (*risk, *abuse, *personal.rules) for pat in rule.patterns]
-    every_pattern += [*risk_settings.past_patterns, *risk_settings.imminent_patterns, *risk_settings.urgent_patterns, *personal.name_triggers]
+    every_pattern += [*risk_settings.past_patterns, *risk_settings.imminent_patterns, *risk_settings.urgent_patterns,
+                      *risk_settings.fiction_patterns, *risk_settings.everyday_patterns, *personal.name_triggers]
     vocabulary = Vocabulary({w for pat in every_pattern for w in pat.literals()}, exact)
     return Lexicon(
         language=str(data.get("language", "")),

@@ -9,6 +9,7 @@ from workers.screening.text import similarity
 from workers.screening.types import Token
 
 MAX_REPEAT = 4
+HITS_CACHE_SIZE = 50_000
 
 
 @dataclass(frozen=True)
@@ -29,59 +30,67 @@ class Matcher:
         self.tokens = tokens
         self.keys = [t.key for t in tokens]
         self.vocabulary = vocabulary
-        self._hits: dict[str, dict[str, float]] = {}
-        self._starts: dict[int, set[str]] = {}
+        self._scores: dict[tuple[str, frozenset[str]], float] = {}
+        self._starts: dict[int, frozenset[str]] = {}
+        self._index: tuple[dict[str, list[int]], frozenset[str]] | None = None
 
     def hits(self, heard: str) -> dict[str, float]:
         """Listed words a heard string matches, with their similarity."""
-        found = self._hits.get(heard)
-        if found is None:
-            found = {w: s for w in self.vocabulary.candidates(heard) if (s := similarity(heard, w))}
-            self._hits[heard] = found
-        return found
+        return self.vocabulary.hits(heard)
 
     def score(self, heard: str, words: frozenset[str]) -> float:
         """Best similarity of a heard string to any of the words."""
         if heard in words:
             return 1.0
-        if heard.isdigit() and (DIGITS in words or (MANY_DIGITS in words and int(heard) >= 10)):
-            return 1.0
-        return max((s for w, s in self.hits(heard).items() if w in words), default=0.0)
+        found = self._scores.get((heard, words))
+        if found is None:
+            if heard.isdigit() and (DIGITS in words or (MANY_DIGITS in words and int(heard) >= 10)):
+                found = 1.0
+            else:
+                found = max((s for w, s in self.hits(heard).items() if w in words), default=0.0)
+            self._scores[(heard, words)] = found
+        return found
 
-    def _start_words(self, i: int) -> set[str]:
+    def _start_words(self, i: int) -> frozenset[str]:
         """Every listed word token i could stand for, alone or run together with the next token."""
         words = self._starts.get(i)
         if words is None:
-            heard = [self.keys[i]]
-            if i + 1 < len(self.keys):
-                heard.append(self.keys[i] + self.keys[i + 1])
-            words = set(heard)
-            for text in heard:
-                words.update(self.hits(text))
-            if self.keys[i].isdigit():
-                words.add(DIGITS)
-                if int(self.keys[i]) >= 10:
-                    words.add(MANY_DIGITS)
-            self._starts[i] = words
+            following = self.keys[i + 1] if i + 1 < len(self.keys) else None
+            words = self._starts[i] = self.vocabulary.start_words(self.keys[i], following)
         return words
 
     def find(self, pattern: Pattern) -> list[Match]:
         """All non-overlapping matches of a pattern, left to right."""
         found: list[Match] = []
-        i = 0
-        while i < len(self.keys):
-            # Cheap rejection: most positions cannot begin most patterns.
-            if pattern.first_words is not None and pattern.first_words.isdisjoint(self._start_words(i)):
-                i += 1
+        index, words = self._start_index()
+        if any(needed.isdisjoint(words) for needed in pattern.required):
+            return found  # a word the pattern cannot do without is nowhere in this transcript
+        if pattern.first_words is None:
+            candidates: Iterable[int] = range(len(self.keys))
+        else:
+            # Only positions that can begin the pattern are tried: most patterns start nowhere.
+            candidates = sorted({p for w in pattern.first_words & words for p in index[w]})
+        free = 0
+        for i in candidates:
+            if i < free:
                 continue
             match = next(self._sequence(pattern.items, 0, i, (), 1.0), None)
             if match is None or not match[1]:
-                i += 1
                 continue
             _, positions, closeness = match
             found.append(Match(pattern, positions[0], positions[-1], positions, closeness))
-            i = positions[-1] + 1
+            free = positions[-1] + 1
         return found
+
+    def _start_index(self) -> tuple[dict[str, list[int]], frozenset[str]]:
+        """Listed word -> positions it could start at, built once per transcript."""
+        if self._index is None:
+            index: dict[str, list[int]] = {}
+            for i in range(len(self.keys)):
+                for word in self._start_words(i):
+                    index.setdefault(word, []).append(i)
+            self._index = (index, frozenset(index))
+        return self._index
 
     def find_all(self, patterns: Iterable[Pattern]) -> list[Match]:
         """Matches of every pattern."""
@@ -118,7 +127,9 @@ class Matcher:
     def _node(self, node: Union[Lit, Gap, Group], i: int) -> Iterator[tuple[int, tuple[int, ...], float]]:
         n = len(self.keys)
         if isinstance(node, Lit):
-            if i < n and (s := self.score(self.keys[i], node.words)):
+            if i >= n or node.words.isdisjoint(self._start_words(i)):
+                return  # nothing position i could stand for, alone or joined, is listed here
+            if (s := self.score(self.keys[i], node.words)):
                 yield i + 1, (i,), s
             if i + 1 < n and (s := self.score(self.keys[i] + self.keys[i + 1], node.words)):
                 # An approximate join must not just swallow a stray word next to an exact match
@@ -144,6 +155,35 @@ class Vocabulary:
         for word in self.words - self.exact:
             for gram in _trigrams(word):
                 self._trigrams.setdefault(gram, set()).add(word)
+        self._hits: dict[str, dict[str, float]] = {}
+        self._starts: dict[tuple[str, str | None], frozenset[str]] = {}
+
+    def hits(self, heard: str) -> dict[str, float]:
+        """Listed words a heard string matches, with their similarity (remembered across transcripts)."""
+        found = self._hits.get(heard)
+        if found is None:
+            if len(self._hits) >= HITS_CACHE_SIZE:
+                self._hits.clear()  # everyday words come straight back; rare ones are cheap to redo
+            found = {w: s for w in self.candidates(heard) if (s := similarity(heard, w))}
+            self._hits[heard] = found
+        return found
+
+    def start_words(self, key: str, following: str | None) -> frozenset[str]:
+        """Every listed word a token could stand for, alone or run together with the next one."""
+        found = self._starts.get((key, following))
+        if found is None:
+            heard = [key] if following is None else [key, key + following]
+            words = set(heard)
+            for text in heard:
+                words.update(self.hits(text))
+            if key.isdigit():
+                words.add(DIGITS)
+                if int(key) >= 10:
+                    words.add(MANY_DIGITS)
+            if len(self._starts) >= HITS_CACHE_SIZE:
+                self._starts.clear()
+            found = self._starts[(key, following)] = frozenset(words)
+        return found
 
     def candidates(self, heard: str) -> set[str]:
         """Listed words that could plausibly match the heard string approximately."""

@@ -64,6 +64,7 @@ class Pattern:
     source: str
     items: tuple[Item, ...]
     first_words: frozenset[str] | None = None  # words a match can start with; None: any
+    required: tuple[frozenset[str], ...] = ()  # a match uses at least one word of each of these sets
 
     def literals(self) -> set[str]:
         """Every word this pattern can match."""
@@ -128,7 +129,22 @@ def compile_pattern(source: str, classes: Mapping[str, frozenset[str]], exact: s
         raise PatternError(f"unbalanced pattern {source!r}")
     if not items or isinstance(items[0].node, Gap) or isinstance(items[-1].node, Gap) or items[0].negative:
         raise PatternError(f"pattern must start and end with words: {source!r}")
-    return Pattern(source, tuple(items), _first_words(tuple(items)))
+    return Pattern(source, tuple(items), _first_words(tuple(items)), _required(tuple(items)))
+
+
+def _required(items: tuple[Item, ...]) -> tuple[frozenset[str], ...]:
+    """Word sets a match cannot avoid: a transcript holding none of one set cannot match."""
+    needed = []
+    for item in items:
+        if item.optional or item.negative or isinstance(item.node, Gap):
+            continue
+        if isinstance(item.node, Lit):
+            needed.append(item.node.words)
+        elif not any(_nullable(option) for option in item.node.options):
+            words: set[str] = set()
+            _collect((item,), words)
+            needed.append(frozenset(words))
+    return tuple(needed)
 
 
 class _Parser:

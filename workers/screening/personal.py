@@ -84,7 +84,7 @@ def _emails(keys: list[str], p: PersonalSettings) -> list[tuple[int, int]]:
         if "@" in key and "." in key.rsplit("@", 1)[1]:
             spans.append((i, i))
             continue
-        if key != "at" or i == 0 or i + 1 >= len(keys) or keys[i - 1] in _NOT_LOCAL_PART:
+        if key not in p.email_at or i == 0 or i + 1 >= len(keys) or keys[i - 1] in _NOT_LOCAL_PART:
             continue
         # Domain: a word, then ("dot" word)*; it counts with a known provider or a top-level domain.
         last, k, known = i + 1, i + 2, keys[i + 1] in p.email_providers

@@ -1,6 +1,7 @@
 """Words as the screening sees them: tokens from transcripts or text, and forgiving comparison."""
 from __future__ import annotations
 
+import unicodedata
 from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Any, Iterable, Mapping
@@ -13,9 +14,18 @@ _EDGE_PUNCTUATION = ".,!?;:\"()[]{}<>«»“”‘’…-–—*_/\\"
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'"})
 
 
+@lru_cache(maxsize=65536)
 def key_of(word: str) -> str:
-    """The matching form of a word: lowercase, apostrophes dropped."""
-    return word.lower().translate(_APOSTROPHES).replace("'", "")
+    """The matching form of a word: lowercase, apostrophes and accents dropped ("mí" -> "mi")."""
+    return _fold(word.lower().translate(_APOSTROPHES).replace("'", ""))
+
+
+@lru_cache(maxsize=65536)
+def _fold(word: str) -> str:
+    # Recognisers and typists drop Spanish accents unevenly; "ñ" folds too ("manana"), harmlessly.
+    if word.isascii():
+        return word
+    return "".join(ch for ch in unicodedata.normalize("NFD", word) if not unicodedata.combining(ch))
 
 
 def tokenise(source: Any) -> list[Token]:
@@ -32,17 +42,27 @@ def tokenise(source: Any) -> list[Token]:
         items = (_word_fields(word) for word in getattr(source, "words", source))
     tokens: list[Token] = []
     for index, (raw, conf, start, end) in enumerate(items):
-        text = raw.lower().translate(_APOSTROPHES).strip(_EDGE_PUNCTUATION + "'")
+        text = _clean(raw)
         if not text or text == "unk":  # Vosk's "[unk]" carries no words to screen
             continue
         # Typed text joins words with hyphens ("self-harm"); e-mail addresses keep theirs.
-        parts = [text] if "@" in text else [p for p in text.split("-") if p]
-        for part in parts:
-            tokens.append(Token(part, key_of(part), conf, start, end, index))
+        if "-" not in text or "@" in text:
+            tokens.append(Token(text, key_of(text), conf, start, end, index))
+            continue
+        for part in text.split("-"):
+            if part:
+                tokens.append(Token(part, key_of(part), conf, start, end, index))
     return tokens
 
 
+@lru_cache(maxsize=65536)
+def _clean(raw: str) -> str:
+    return raw.lower().translate(_APOSTROPHES).strip(_EDGE_PUNCTUATION + "'")
+
+
 def _word_fields(word: Any) -> tuple[str, float, float | None, float | None]:
+    if type(word) is dict:  # Vosk's own shape, the common case: skip the slower ABC checks
+        return str(word.get("word", word.get("text", ""))), float(word.get("conf", 1.0)), word.get("start"), word.get("end")
     if isinstance(word, str):
         return word, 1.0, None, None
     if isinstance(word, Mapping):

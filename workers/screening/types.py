@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from enum import IntEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class Tier(IntEnum):
@@ -51,9 +51,8 @@ _FLOORS = {
 }
 
 
-@dataclass(frozen=True)
-class Token:
-    """A word prepared for matching, remembering where it came from."""
+class Token(NamedTuple):
+    """A word prepared for matching, remembering where it came from (a tuple: cheap to build)."""
 
     text: str  # as heard, lowercased
     key: str  # matching form: apostrophes dropped ("i'm" -> "im")
@@ -77,10 +76,12 @@ class Reason:
     priority: int
     certainty: float  # 0..1: recognition confidence times closeness of the match
     modifiers: tuple[str, ...] = ()
+    family: str = ""  # the warning-sign family a risk reason belongs to ("ideation", "method", ...)
 
     def describe(self) -> str:
         """One line for a moderator."""
-        line = f"[{self.priority}] {self.category}/{self.kind}: {self.label} - \"{self.text}\""
+        family = f" [{self.family}]" if self.family else ""
+        line = f"[{self.priority}] {self.category}/{self.kind}{family}: {self.label} - \"{self.text}\""
         if self.start_s is not None and self.end_s is not None:
             line += f" at {self.start_s:.1f}-{self.end_s:.1f} s"
         if self.modifiers:
