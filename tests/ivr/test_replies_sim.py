@@ -67,11 +67,11 @@ def pass_on(app, moderator, reply: Share, audience: str) -> None:
 def test_a_reply_is_kept_marked_with_its_story_and_moderated(phone, app, sim, told, moderator):
     call = phone(LISTENER)
     to_the_story(call)
-    assert "To leave a short reply for the person who shared this, press 7." in call.heard()
+    assert "To reply to the person who shared this, press 7. For the crisis line, press 0." in call.heard()
     leave_reply(call, audience="1", voice="1")
     assert "After the beep, speak for up to a minute and a half." in call.heard()
-    assert "Thank you for your reply. A moderator will hear it first." in call.heard()
-    assert call.said()[-1] == "To go back to the main menu, press pound. For the crisis line, press 0."
+    assert "Thank you for your reply. Our team will hear it first." in call.heard()
+    assert call.said()[-1] == "To go back, press pound. For the crisis line, press 0."
     call.hangup()
     (reply,) = reply_rows(app)
     assert (reply.reply_to_story_id, reply.consent, reply.disguise, reply.status) == (told["story"], "private", True, "received")
@@ -80,7 +80,7 @@ def test_a_reply_is_kept_marked_with_its_story_and_moderated(phone, app, sim, to
     # In the moderation queue, marked as a reply with its story linked.
     assert process(app, reply.id) == "needs_listening"
     queue_page = moderator.get("/staff/shares/").get_data(as_text=True)
-    assert f"#{reply.reference}" in queue_page and f"story-{told['story']}" in queue_page and ">reply<" in queue_page
+    assert f"#{reply.reference}" in queue_page and f"story-{told['story']}" in queue_page and ">Reply<" in queue_page
     # A private reply cannot be published for everyone, nor made a story of its own.
     assert moderator.post(f"/staff/shares/{reply.id}/deliver-reply", {"audience": "everyone"}).status_code == 409
     assert moderator.post(f"/staff/shares/{reply.id}/publish", {"topic_id": "1", "title": "x"}).status_code == 409
@@ -92,7 +92,7 @@ def test_a_reply_is_kept_marked_with_its_story_and_moderated(phone, app, sim, to
     with app.app_context():
         assert storage().exists(reply.reply_audio_key) and storage().get(reply.reply_audio_key)[:4] == b"RIFF"
     stories_page = moderator.get("/staff/stories/").get_data(as_text=True)
-    assert f"#{reply.reference}" in stories_page and "(storyteller only)" in stories_page
+    assert f"#{reply.reference}" in stories_page and "Passed on to the storyteller only" in stories_page
     assert not sim.errors
 
 
@@ -159,7 +159,7 @@ def test_storyteller_with_a_withheld_number_uses_reference_and_pin(phone, app, s
     call.press("1")  # skip the tip
     call.press("9")
     call.press("5")
-    assert "Enter the six digit reference number of your share." in call.heard()
+    assert "Please enter the six digit number of your message" in call.heard()
     call.press(ids["reference"] + "#")
     call.press("9999#")
     assert "do not match a story" in call.heard()
@@ -221,7 +221,7 @@ def test_deleting_the_story_deletes_private_replies_and_unlinks_the_others(phone
     storyteller.press("3")  # their shares: the story's share
     storyteller.press("2")  # delete
     storyteller.press("1")  # confirm
-    assert "Your share is deleted." in storyteller.heard()
+    assert "Your message is deleted." in storyteller.heard()
     storyteller.hangup()
     private, public = reply_rows(app)
     assert private.status == "deleted" and private.reply_to_story_id is None and not private.storage_keys()
@@ -245,7 +245,7 @@ def test_a_replys_author_deletes_it_like_any_share(phone, app, sim, told, modera
     assert "It was passed on to the person who shared the story." in call.heard()
     call.press("2")
     call.press("1")
-    assert "Your share is deleted." in call.heard()
+    assert "Your message is deleted." in call.heard()
     call.hangup()
     (reply,) = reply_rows(app)
     assert reply.status == "deleted" and reply.reply_audio_key is None and not reply.storage_keys()
@@ -277,17 +277,17 @@ def test_changing_your_mind_before_recording_leaves_nothing(phone, app, sim, tol
     to_the_story(call)
     call.press("7")
     call.press("*")  # the choices again
-    assert call.said()[-1].startswith("A moderator hears your reply first.")
+    assert call.said()[-1].startswith("Our team hears your reply first.")
     call.press("9")  # not a choice: the short re-prompt, crisis key named
     assert call.said()[-1] == ("Press 1 for the person who shared only. 2 for other listeners too. "
                                "Pound to go back. 0 for the crisis line.")
     call.press("#")  # back to the story's keys
-    assert "Press 6 for the next story" in call.said()[-2]
+    assert call.said()[-1].startswith("Press 6 for the next story")  # the player's short keys (7, 8 behind star)
     call.press("7")
     call.press("2")
     call.press("#")  # at the voice question: back to the topics
     assert call.said()[-2:] == ["For grief and loss, press 2.",
-                                "To go back to the main menu, press pound. For the crisis line, press 0."]
+                                "To go back, press pound. For the crisis line, press 0."]
     call.hangup()
     assert reply_rows(app) == []
     assert not sim.errors
@@ -312,4 +312,22 @@ def test_replies_for_everyone_play_newest_first_and_a_private_one_never(phone, a
     call.hangup()
     played = [e.text.split("/audio/replies/")[1].split("-")[0] for e in call.entries("play")[1:]]
     assert played == [str(newer), str(older)] and str(private) not in played
+    assert not sim.errors
+
+
+def test_this_helped_me_counts_once_even_after_hearing_the_replies(phone, app, sim):
+    ids = storyteller_story(app)
+    delivered_reply(app, ids["story"])
+    returning_caller(app, THIRD)
+    call = phone(THIRD)
+    to_the_story(call)
+    call.press("3")  # it helped
+    call.press("8")  # the replies
+    call.press("#")  # back to the story
+    call.press("3")  # it helped (again): thanked, not counted
+    call.press("7")  # and a reply, then back
+    call.press("#")
+    call.press("3")
+    call.hangup()
+    assert story_row(app, ids["story"]).helped == 1
     assert not sim.errors

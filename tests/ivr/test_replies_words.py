@@ -1,6 +1,7 @@
 """The replies' words keep to the caller-wording rules the flow lint (issue 10) will enforce: every
 menu names the crisis key, speaks at most four other choices and stays under 35 words, in every
-language; the storyteller's menu is checked as the caller hears it at its longest."""
+language; the storyteller's menu is checked as the caller hears it at its longest (the flow lint
+sees its parts one at a time)."""
 import re
 import tomllib
 from pathlib import Path
@@ -14,13 +15,18 @@ MENUS = {
     "reply_consent": ["reply_consent"], "reply_consent_simple": ["reply_consent_simple"],
     "reply_disguise": ["reply_disguise"], "reply_disguise_simple": ["reply_disguise_simple"],
     "reply_keys": ["reply_keys"], "my_reply_keys": ["my_reply_keys"],
+    "reply_review": ["reply_review"], "reply_review_simple": ["reply_review_simple"],
+    "reply_kept_again": ["reply_kept_again"],
+    # after a story, one breath: 7, and 8 when there are replies to hear
+    "story_reply_offer": ["story_reply_offer"], "story_replies_one": ["story_replies_one"],
+    "story_replies_many": ["story_replies_many"],
     "my_stories_ref": ["my_stories_ref"], "my_stories_pin": ["my_stories_pin"],
     # the storyteller's menu at its longest: every choice offered
     "my_story_summary": ["my_story_hear", "my_story_turn_off", "my_story_next", "my_story_back"],
     "my_story_summary_off": ["my_story_hear", "my_story_turn_on", "my_story_next", "my_story_back"],
 }
 KEY = {"en": re.compile(r"\b(?:press|Press) (\d|pound|star)|(?:^|\. )(\d|Pound) (?:for|to)\b"),
-       "es": re.compile(r"\b(?:oprima|Oprima) (\d|numeral|asterisco)|(?:^|\. )(\d|Numeral) (?:para|también)\b")}
+       "es": re.compile(r"\b(?:oprima|Oprima) (?:solo )?(\d|numeral|asterisco)|(?:^|\. )(\d|Numeral) (?:para|también)\b")}
 
 
 def keys(text: str, language: str) -> list[str]:

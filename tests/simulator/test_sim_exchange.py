@@ -98,6 +98,6 @@ def test_an_interactive_terminal_call_through_the_simulator_process(app, runner,
     _, sim_url = exchange
     result = runner.invoke(args=["call", "--url", web.url, "--via", sim_url], input="1\n1\n9\nxyz\nq\n")
     assert result.exit_code == 0, result.output
-    assert "keys> " in result.output and "Options. To change your language" in result.output
+    assert "keys> " in result.output and "Options. To change the language" in result.output
     assert "not a script item: 'xyz'" in result.output  # a typo is shown, the call goes on
     assert result.output.rstrip().endswith("[call completed]")
