@@ -216,7 +216,7 @@ def test_publish_error_marks_the_field_and_takes_focus(app, live_server, browser
 def test_focus_rings_and_flagged_words_have_3_to_1_contrast(app, live_server, browser):
     open_a_share(app, live_server, browser)
     checked = {}
-    for css in ("header.top a.brand", "main a", "#title", "#publish-button", "#preview-button", "#transcript .w.flagged"):
+    for css in ("header.top nav a", "main a", "#title", "#publish-button", "#preview-button", "#transcript .w.flagged"):
         element = browser.find_element(By.CSS_SELECTOR, css)
         # Focus without a pointer, as a keyboard would: the :focus-visible ring must show.
         browser.execute_script("arguments[0].focus()", element)
