@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from ivr import circles, schedule
+from ivr import circle_status, circles
 from ivr.extensions import db
 
 
@@ -34,8 +34,7 @@ def create(number, name, topic, language, days, start_time, timezone_name, durat
     except circles.CircleError as exc:
         raise click.BadParameter(str(exc)) from exc
     db.session.commit()
-    click.echo(f"circle {circle.number} created: {circle.name}, next meeting "
-               f"{schedule.next_meeting(circle).start.isoformat()}")
+    click.echo(f"circle {circle.number} created: {circle.name}. {circle_status.staff_text(circle)}.")
 
 
 @circles_command.command("add-facilitator")
@@ -60,11 +59,10 @@ def add_facilitator(number, label, staff_user_id, pin):
 @circles_command.command("list")
 @with_appcontext
 def list_circles():
-    """List active circles with their next meeting."""
+    """List active circles: open now (until when), or their next meeting."""
     for circle in circles.active_circles():
-        meeting = schedule.next_meeting(circle)
-        state = "open now" if schedule.open_now(circle) else f"next {meeting.start.isoformat()}"
-        click.echo(f"{circle.number:>4}  {circle.name}  [{circle.language}, cap {circle.cap}]  {state}")
+        click.echo(f"{circle.number:>4}  {circle.name}  [{circle.language}, cap {circle.cap}]  "
+                   f"{circle_status.staff_text(circle)}")
 
 
 @circles_command.command("remind")

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 from sqlalchemy import select, update
 
-from ivr import callers, jobs, schedule
+from ivr import callers, circle_status, jobs
 from ivr.extensions import db
 from ivr.models.base import utcnow
 from ivr.models.calls import Caller
@@ -60,7 +60,8 @@ def request(circle: Circle, caller: Caller, number: str | None, channel: str, la
     if cleaned is None:
         raise ValueError("a reminder needs the caller's number")
     now = now or utcnow()
-    meeting = schedule.next_meeting(circle, now)
+    # The next meeting the caller can still come to (the one after a meeting that is open now).
+    meeting = circle_status.status_of(circle, now).next_time
     remind_at = max(meeting.start - LEAD, now)
     reminder = db.session.execute(
         select(CircleReminder).filter_by(circle_id=circle.id, caller_id=caller.id, status="pending")

@@ -117,11 +117,22 @@ def open_now(circle, now: datetime | None = None) -> bool:
 
 
 def spoken_time(at: datetime, language: str, prompts: Prompts) -> str:
-    """A clock time as people say it: "7 PM", "7:30 PM", "7 de la tarde"."""
+    """A clock time as people say it: "7 PM", "7:30 PM", "noon", "7 de la tarde", "2 de la madrugada"."""
     hour12 = at.hour % 12 or 12
     clock = str(hour12) if at.minute == 0 else f"{hour12}:{at.minute:02d}"
-    part = "morning" if at.hour < 12 else ("afternoon" if at.hour < 20 else "evening")
-    return prompts.text(f"circle_time_{part}", language, t=clock)
+    return prompts.text(f"circle_time_{_part_of_day(at)}", language, t=clock)
+
+
+def _part_of_day(at: datetime) -> str:
+    # Noon and midnight have their own words ("12 PM" / "12 de la mañana" mislead); Spanish
+    # says "de la noche" until 1 AM and "de la madrugada" before dawn.
+    if at.minute == 0 and at.hour in (0, 12):
+        return "noon" if at.hour == 12 else "midnight"
+    if at.hour == 0:
+        return "night"
+    if at.hour < 6:
+        return "early"
+    return "morning" if at.hour < 12 else ("afternoon" if at.hour < 20 else "evening")
 
 
 def spoken_when(at: datetime, language: str, prompts: Prompts, now: datetime | None = None) -> str:

@@ -1,16 +1,19 @@
 """Stories and topics: the only place a story changes state (publish, unpublish, retitle, tag, counts).
 
-Counts (plays, "this helped me") are plain numbers on the story: no row anywhere ties them
-to a caller or a call.
+Counts (plays, "this helped me") are plain numbers on the story. "This helped me" counts once per
+caller per story: a keyed marker (an HMAC no one can match to a caller without the server key, with
+no time on it) remembers that it was counted; no row anywhere ties a count to a caller or a call.
 """
 from __future__ import annotations
 
 import hashlib
+import hmac
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from ivr.extensions import db
-from ivr.models import Share, Story, Topic
+from ivr.models import Share, Story, StoryHelpedMark, Topic
 from ivr.models.base import utcnow
 from ivr.storage import storage
 
@@ -86,9 +89,25 @@ def count_play(story_id: int) -> None:
     db.session.execute(update(Story).where(Story.id == story_id).values(plays=Story.plays + 1))
 
 
-def count_helped(story_id: int) -> None:
-    """Add one "this helped me" (atomic; deliberately anonymous)."""
+def helped_marker(story_id: int, who: str, key: str) -> str:
+    """The keyed marker of one person's "this helped me" for one story.
+
+    `who` is "caller:<the caller's number hash>", or "call:<CallSid>" when caller ID is withheld
+    (then it counts once per call).
+    """
+    return hmac.new(key.encode(), f"helped:{story_id}:{who}".encode(), hashlib.sha256).hexdigest()
+
+
+def count_helped(story_id: int, marker: str) -> bool:
+    """Add one "this helped me" unless this marker already counted for the story; True if counted."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(StoryHelpedMark(story_id=story_id, marker=marker))
+            db.session.flush()
+    except IntegrityError:
+        return False  # counted before (or by a concurrent press of the same caller)
     db.session.execute(update(Story).where(Story.id == story_id).values(helped=Story.helped + 1))
+    return True
 
 
 # --- staff and seed changes -------------------------------------------------------------------

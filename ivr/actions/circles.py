@@ -2,7 +2,7 @@
 menu, plus the helpers the facilitator and reminder actions share."""
 from __future__ import annotations
 
-from ivr import circles, schedule
+from ivr import circle_status, circles, schedule
 from ivr.actions.registry import action
 from ivr.extensions import db
 from ivr.models.circles import Circle, CircleParticipant
@@ -12,27 +12,30 @@ from ivr.models.circles import Circle, CircleParticipant
 
 @action("circles_overview")
 def circles_overview(ctx, step, response):
-    """Say which circles are open now and when the others meet next."""
+    """Say which circles are open now and when the others meet: the caller's language first, and
+    a circle's language named when it is not the caller's."""
     voice = ctx.voice
-    found = circles.active_circles()
+    found = [(c, circle_status.status_of(c)) for c in circles.active_circles()]
     if not found:
         voice.speak(response, "circles_none")
         return "main_menu"
-    mine = [c for c in found if c.language == ctx.language] or found
-    for circle in mine:
-        if joinable(circle):
+    found.sort(key=lambda pair: (pair[0].language != ctx.language, not pair[1].open, pair[0].number))
+    for circle, status in found:
+        if status.open:
             voice.speak(response, "circle_open_now", number=circle.number, name=circle.name)
-    for circle in mine:
-        if not joinable(circle):
-            voice.speak(response, "circle_meets_next", number=circle.number, name=circle.name,
-                        when=when_said(ctx, circle))
+        else:
+            voice.speak(response, "circle_meets", number=circle.number, name=circle.name,
+                        when=_spoken(ctx, status.meeting))
+        if circle.language != ctx.language:
+            voice.speak(response, "circle_in_language", language_name=language_name(ctx, circle.language))
     return "circle_menu"
 
 
 @action("circle_pick")
 def circle_pick(ctx, step, response):
-    """Join straight away when exactly one circle is open; otherwise ask for its number."""
-    open_now = [c for c in circles.active_circles() if joinable(c)]
+    """Join straight away when exactly one circle in the caller's language is open; otherwise ask
+    for its number (a circle in another language is joined only by choosing it)."""
+    open_now = [c for c in circles.active_circles(ctx.language) if circle_status.status_of(c).open]
     if len(open_now) == 1:
         circles.choose_circle(ctx.call.call_sid, open_now[0])
         return "circle_join"
@@ -68,15 +71,15 @@ def circle_join(ctx, step, response):
     circle = chosen_circle(ctx)
     if circle is None:
         return "circle_menu"
-    session = circles.current_session(circle)
-    if not (joinable(circle) or circles.is_live(session)):
-        ctx.voice.speak(response, "circle_closed", name=circle.name, when=when_said(ctx, circle))
+    status = circle_status.status_of(circle)
+    if not status.open:
+        ctx.voice.speak(response, "circle_closed_when", name=circle.name, when=_spoken(ctx, status.meeting))
         return "circle_closed_menu"
     session = circles.open_session(circle)
     admission = circles.admit(session, ctx.call.call_sid, caller_id=ctx.call.caller_id)
     if admission.refused:
         prompt = "circle_locked" if admission.refused == "locked" else "circle_full"
-        ctx.voice.speak(response, prompt, name=circle.name, when=when_said(ctx, circle, upcoming=True))
+        ctx.voice.speak(response, prompt, name=circle.name, when=when_said(ctx, circle))
         ctx.log(step.name, admission.refused)
         return "circle_full_menu"
     return "circle_name"
@@ -116,7 +119,7 @@ def circle_enter(ctx, step, response):
                               role="facilitator" if facilitator else "participant")
     if admission.refused:
         ctx.voice.speak(response, "circle_locked" if admission.refused == "locked" else "circle_full",
-                        name=circle.name, when=when_said(ctx, circle, upcoming=True))
+                        name=circle.name, when=when_said(ctx, circle))
         return "circle_full_menu"
     participant = admission.participant
     voice = ctx.voice
@@ -198,15 +201,22 @@ def circle_leave(ctx, step, response):
 
 # ---- helpers -------------------------------------------------------------------------------
 
-def joinable(circle: Circle) -> bool:
-    """True when callers may join now: its meeting time, or the facilitator has it running."""
-    return schedule.open_now(circle) or circles.is_live(circles.current_session(circle))
+def when_said(ctx, circle: Circle) -> str:
+    """When someone who cannot join now can come next, said in the caller's language."""
+    return _spoken(ctx, circle_status.status_of(circle).next_time)
 
 
-def when_said(ctx, circle: Circle, upcoming: bool = False) -> str:
-    """When the circle meets (now or next; `upcoming`: the next start), said in the caller's language."""
-    meeting = schedule.next_meeting(circle) if upcoming else schedule.current_or_next(circle)
+def _spoken(ctx, meeting: schedule.Meeting) -> str:
     return schedule.spoken_when(meeting.start, ctx.language, ctx.flows.prompts)
+
+
+def language_name(ctx, code: str) -> str:
+    """A language's name in the caller's language ("inglés"), else in its own ("Français")."""
+    prompt_id = f"circle_language_{code}"
+    if prompt_id in ctx.flows.prompts:
+        return ctx.flows.prompts.text(prompt_id, ctx.language)
+    known = ctx.flows.prompts.languages.get(code)
+    return known.name if known else code
 
 
 def chosen_circle(ctx) -> Circle | None:

@@ -39,7 +39,7 @@ def my_shares(ctx, step, response):
 
 @my_shares.on_input
 def my_share_key(ctx, step, response):
-    """1 withdraw, 2 delete (each confirmed), 6 next share, # back to options, * again, 0 crisis."""
+    """1 withdraw (not a withdrawn share), 2 delete (each confirmed), 6 next share, # back to options, * again, 0 crisis."""
     key = keypad.pressed(ctx)[:1]
     if key == CRISIS:
         return "crisis"
@@ -49,7 +49,7 @@ def my_share_key(ctx, step, response):
     share = _allowed(ctx, keypad.arg_id("s"))
     if share is None:
         return "options"
-    if key in (WITHDRAW, DELETE):
+    if key in (WITHDRAW, DELETE) and not (key == WITHDRAW and share.status == "withdrawn"):
         keypad.chose(ctx)
         _confirm(ctx, response, share, "withdraw" if key == WITHDRAW else "delete")
         return None
@@ -118,7 +118,9 @@ def _describe(ctx, response, share: Share, position: int | None = None, total: i
     ctx.voice.speak(g, f"share_status_{status}")
     ids = [s.id for s in _mine(ctx)]
     has_next = share.id in ids and ids.index(share.id) + 1 < len(ids)
-    ctx.voice.speak(g, "my_share_choices" if has_next else "my_share_choices_one")
+    # A withdrawn share can only be deleted: it is not offered for withdrawal again.
+    choices = "my_share_choices_withdrawn" if share.status == "withdrawn" else "my_share_choices"
+    ctx.voice.speak(g, choices if has_next else f"{choices}_one")
 
 
 def _confirm(ctx, response, share: Share, what: str) -> None:

@@ -103,7 +103,10 @@ def story_key(ctx, step, response):
     if key == HELPED:
         keypad.chose(ctx)
         if not helped_already:
-            stories.count_helped(story.id)
+            # Once per caller per story (once per call when caller ID is withheld); the caller
+            # hears the same thanks either way, so a shared phone reveals nothing.
+            who = f"caller:{ctx.caller.number_hash}" if ctx.caller is not None else f"call:{ctx.call.call_sid}"
+            stories.count_helped(story.id, stories.helped_marker(story.id, who, ctx.config["CALLER_HASH_KEY"]))
         ctx.voice.speak(response, "story_helped_thanks")
         _after_story(ctx, response, story, helped=True)
         return None

@@ -158,3 +158,17 @@ class Story(db.Model):
     def is_published(self) -> bool:
         """True while callers can hear it."""
         return self.published_at is not None and self.unpublished_at is None and bool(self.audio_key)
+
+
+class StoryHelpedMark(db.Model):
+    """One "this helped me" already counted for a story, so a caller counts once.
+
+    `marker` is an HMAC (server key) of the story and the caller's number hash (or, with caller
+    ID withheld, of the call): it cannot be matched to `callers.number_hash` without the key, and
+    nothing here holds a time, so no row says who heard what or when. Staff pages never read it.
+    """
+
+    __tablename__ = "story_helped_marks"
+
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True)
+    marker: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -9,7 +9,7 @@ from flask import (Blueprint, abort, flash, jsonify, redirect, render_template, 
                    url_for)
 from flask_login import current_user
 
-from ivr import circle_control, circles
+from ivr import circle_control, circle_status, circles
 from ivr.extensions import db
 from ivr.models.circles import Circle, CircleFacilitator, CircleParticipant
 from ivr.staff import accounts, audit
@@ -50,7 +50,8 @@ def index():
         query = query.where(Circle.id.in_(own_circle_ids(current_user) or {-1}))
     rows = list(db.session.execute(query).scalars())
     return render_template("staff/circles.html", circles=rows, weekdays=WEEKDAYS,
-                           sessions={c.id: circles.current_session(c) for c in rows})
+                           sessions={c.id: circles.current_session(c) for c in rows},
+                           status_lines={c.id: circle_status.staff_text(c) for c in rows})
 
 
 @bp.post("/")
@@ -174,8 +175,11 @@ def roster(circle_id: int):
 
 
 def _state(circle: Circle, session) -> dict:
+    # The schedule line comes from the same function the phone and the CLI use.
+    schedule_line = circle_status.staff_text(circle)
     if session is None:
-        return {"session": None, "participants": [], "hands": [], "locked": bool(circle.locked)}
+        return {"session": None, "participants": [], "hands": [], "locked": bool(circle.locked),
+                "headline": _headline(schedule_line, None, 0, bool(circle.locked))}
     hands = [p.id for p in circles.hand_queue(session)]
     people = []
     for n, p in enumerate(circles.roster(session), start=1):
@@ -197,9 +201,20 @@ def _state(circle: Circle, session) -> dict:
             "actions": {op: url_for(".participant_action", circle_id=circle.id, participant_id=p.id, op=op)
                         for op in ("mute", "unmute", "remove")},
         })
+    present = sum(1 for p in people if p["connected"])
+    locked = bool(circle.locked or session.locked)
     return {"session": {"id": session.id, "status": session.status, "locked": bool(session.locked)},
-            "participants": people, "hands": hands, "locked": bool(circle.locked or session.locked),
-            "present": sum(1 for p in people if p["connected"])}
+            "participants": people, "hands": hands, "locked": locked, "present": present,
+            "headline": _headline(schedule_line, session.status, present, locked)}
+
+
+def _headline(schedule_line: str, session_status: str | None, present: int, locked: bool) -> str:
+    """One line for the console: the meeting's state (if one is running) and the schedule."""
+    parts = [f"Meeting {session_status} · {present} on the call"] if session_status else []
+    parts.append(schedule_line)
+    if locked:
+        parts.append("locked")
+    return " · ".join(parts) + "."
 
 
 @bp.get("/<int:circle_id>/participants/<int:participant_id>/name")

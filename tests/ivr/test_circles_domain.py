@@ -62,6 +62,21 @@ def test_spoken_naturally_in_english_and_spanish(app):
     assert schedule.spoken_when(monday.replace(hour=21), "en", prompts, monday) == "today at 9 PM"
     next_monday = monday + timedelta(days=7)
     assert schedule.spoken_when(next_monday, "en", prompts, monday) == "next Monday at 9 AM"
+    assert schedule.spoken_when(next_monday, "es", prompts, monday) == "el próximo lunes a las 9 de la mañana"
+
+
+def test_noon_midnight_and_the_small_hours_are_said_as_people_say_them(app):
+    prompts = app.extensions["peerline.flows"].prompts
+    monday = datetime(2026, 3, 2, 9, 0, tzinfo=NY)
+    said = {(h, m, lang): schedule.spoken_when(monday.replace(hour=h, minute=m), lang, prompts, monday)
+            for h, m in ((12, 0), (12, 30), (0, 0), (0, 30), (2, 0), (1, 15), (23, 2)) for lang in ("en", "es")}
+    assert said[12, 0, "en"] == "today at noon" and said[12, 0, "es"] == "hoy a las 12 del mediodía"
+    assert said[12, 30, "en"] == "today at 12:30 PM" and said[12, 30, "es"] == "hoy a las 12:30 de la tarde"
+    assert said[0, 0, "en"] == "today at midnight" and said[0, 0, "es"] == "hoy a las 12 de la noche"
+    assert said[0, 30, "en"] == "today at 12:30 AM" and said[0, 30, "es"] == "hoy a las 12:30 de la noche"
+    assert said[2, 0, "en"] == "today at 2 AM" and said[2, 0, "es"] == "hoy a las 2 de la madrugada"
+    assert said[1, 15, "es"] == "hoy a la 1:15 de la madrugada"
+    assert said[23, 2, "en"] == "today at 11:02 PM" and said[23, 2, "es"] == "hoy a las 11:02 de la noche"
 
 
 def test_parse_days_and_times():

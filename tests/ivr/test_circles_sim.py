@@ -1,6 +1,8 @@
 """Multi-caller circles on the phone simulator (Twilio's stand-in): the facilitator starts the
 circle, participants join muted, hands, mute-all, lock, late joiners, the cap, callbacks that
 repeat and arrive out of order, and the crisis line from inside a circle."""
+from datetime import datetime, timedelta, timezone
+
 from sqlalchemy import select
 
 from ivr import circles, telephony
@@ -281,3 +283,52 @@ def test_facilitator_alone_hears_only_music_while_waiting(app, phone, sim):
     assert in_conference(fac)
     assert "The person leading the circle will join soon" not in fac.heard()
     assert any(e.text.endswith("/audio/hold/gentle.wav") for e in fac.entries("play"))
+
+
+def _spanish_caller_hears_circles(phone, n: int):
+    """A first-time caller picks Spanish, skips the tip and asks for circles; returns the call and
+    the overview's <Say> entries (text and language, as Twilio would speak them)."""
+    call = phone(number(n))
+    call.press("2")  # español
+    call.press("5")  # skip the tip
+    mark = call.mark()
+    call.press("2")  # circles
+    return call, [e for e in call.transcript[mark:] if e.kind == "say"]
+
+
+def test_spanish_caller_hears_spanish_circles_first_and_the_language_of_the_others(app, phone, sim):
+    open_circle(app, number=3, name="Grief and loss")                      # English, open
+    open_circle(app, number=4, name="Duelo", language="es")                # Spanish, open
+    with app.app_context():
+        later = (datetime.now(timezone.utc) + timedelta(hours=3)).strftime("%H:%M")
+        circles.create_circle(number=6, name="Familia", days="0,1,2,3,4,5,6", start_time=later,
+                              timezone_name="UTC", duration_min=60, language="es")  # Spanish, later
+        db.session.commit()
+    call, says = _spanish_caller_hears_circles(phone, 0)
+    texts = [e.text for e in says]
+    order = [next(i for i, t in enumerate(texts) if t.startswith(f"El círculo {n},")) for n in (4, 6, 3)]
+    assert order == sorted(order), texts  # Spanish circles first (open, then later), then English
+    assert texts[order[2]] == "El círculo 3, Grief and loss, está abierto ahora."
+    assert texts[order[2] + 1] == "Este círculo es en inglés."
+    assert texts.count("Este círculo es en inglés.") == 1  # said only of the English circle
+    assert {e.attrs["language"] for e in says} == {"es-US"}
+    # "Join a circle": the one open circle in the caller's language, straight away.
+    call.press("1")
+    call.press("2")  # no first name
+    assert in_conference(call)
+    with app.app_context():
+        joined = circles.participant_of_call(call.sid)
+        assert joined.session.circle.number == 4
+
+
+def test_spanish_caller_joins_an_english_circle_only_by_choosing_its_number(app, phone, sim):
+    open_circle(app, number=3, name="Grief and loss")
+    call, says = _spanish_caller_hears_circles(phone, 1)
+    assert [e.text for e in says][1] == "Este círculo es en inglés."
+    mark = call.mark()
+    call.press("1")
+    assert not in_conference(call)
+    assert "número del círculo" in call.since(mark)  # asked for the number, not dialled in
+    call.press("3#")
+    call.press("2")  # no first name
+    assert in_conference(call)

@@ -68,7 +68,9 @@ def test_overview_says_what_is_open_now_and_what_meets_next(twilio, app):
     root = press(twilio, "main_menu", "2")
     said = spoken(root)
     assert "Circle 3, Grief and loss, is open now." in said
-    assert "Circle 5, Family, meets next today at" in said or "Circle 5, Family, meets next tomorrow at" in said
+    assert "Circle 5, Family, meets today at" in said or "Circle 5, Family, meets tomorrow at" in said
+    assert "meets next" not in said  # not "meets next today", "meets next next Monday"
+    assert "This circle is in" not in said  # both are in the caller's language
     assert gather(root).get("action").endswith("/voice/step/circle_menu/input")
 
 
@@ -237,7 +239,7 @@ def test_closed_circle_by_number_says_when_it_meets(twilio, app):
     assert gather(root).get("action").endswith("/voice/step/circle_number/input")
     root = press(twilio, "circle_number", "5#")
     said = spoken(root)
-    assert "Family is not meeting right now. It meets next" in said
+    assert "Family is not meeting right now. It meets today at" in said or "Family is not meeting right now. It meets tomorrow at" in said
     assert gather(root).get("action").endswith("/voice/step/circle_closed_menu/input")
     root = press(twilio, "circle_closed_menu", "#")
     assert gather(root).get("action").endswith("/voice/step/circle_menu/input")
@@ -342,5 +344,6 @@ def test_spanish_caller_hears_circles_in_spanish(twilio, app):
     said = spoken(root)
     assert "El círculo 5, Familia, se reúne hoy a la" in said or "El círculo 5, Familia, se reúne mañana a la" in said
     assert "de la" in said  # "a las 9 de la noche", not "9 PM"
+    assert "Este círculo es en inglés." in said  # the circle is in English: the caller is told
     assert "Para unirse a un círculo, oprima 1" in spoken(gather(root))
     assert {el.get("language") for el in root.iter("Say")} == {"es-US"}

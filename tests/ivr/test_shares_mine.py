@@ -152,3 +152,63 @@ def test_unknown_reference_asks_for_the_pin_then_says_no_match(twilio, app):
     assert query == "?s=0"
     root = press(twilio, "my_shares_pin", "1234#", query, **anon)
     assert "do not match" in spoken(root)
+
+
+def _choices(call, mark) -> list[str]:
+    """The <Say> texts heard since `mark` (each prompt is one <Say>)."""
+    return [e.text for e in call.transcript[mark:] if e.kind == "say"]
+
+
+def test_a_withdrawn_share_offers_only_delete(phone, app):
+    me = returning_caller(app)
+    share_id, _, key = make_share(app, "RE-w", me)
+    call = phone(NUMBER)
+    call.press("9")  # options
+    call.press("3")  # my shares
+    assert "To withdraw it, press 1. To delete it, press 2." in call.heard()
+    call.press("1")
+    call.press("1")  # confirm: withdrawn
+    with app.app_context():
+        assert db.session.get(Share, share_id).status == "withdrawn"
+    mark = call.mark()
+    call.press("3")  # back at options: my shares again
+    heard = _choices(call, mark)
+    assert "You withdrew it. It will not be used." in heard
+    assert heard[-1] == "To delete it, press 2. To go back, press pound. For the crisis line, press 0."
+    assert not any("withdraw it" in t for t in heard)
+    mark = call.mark()
+    call.press("1")  # the old withdraw key is not a choice here
+    heard = _choices(call, mark)
+    assert heard[0].startswith("Sorry") and heard[-1].startswith("To delete it, press 2.")
+    with app.app_context():
+        assert db.session.get(Share, share_id).status == "withdrawn"
+    call.press("2")
+    call.press("1")  # confirm: deleted
+    assert "Your message is deleted." in call.heard()
+    with app.app_context():
+        assert db.session.get(Share, share_id).status == "deleted" and not storage().exists(key)
+
+
+def test_a_withdrawn_share_reached_by_reference_and_pin_offers_only_delete(phone, app):
+    share_id, ref, _ = make_share(app, "RE-anon-w", pin="2468", status="withdrawn")
+    call = phone("anonymous")
+    call.press("1")  # English
+    call.press("5")  # skip the tip
+    call.press("9")
+    call.press("3")
+    call.press(ref + "#")
+    mark = call.mark()
+    call.press("2468#")
+    heard = _choices(call, mark)
+    assert "You withdrew it. It will not be used." in heard and not any("withdraw it" in t for t in heard)
+    assert heard[-1].startswith("To delete it, press 2.")
+    call.press("1")
+    with app.app_context():
+        assert db.session.get(Share, share_id).status == "withdrawn"  # nothing happened
+
+
+def test_withdrawn_choices_in_spanish(app):
+    prompts = app.extensions["peerline.flows"].prompts
+    for pid in ("my_share_choices_withdrawn", "my_share_choices_withdrawn_one"):
+        assert not prompts.missing_languages(pid)
+        assert "retirar" not in prompts.text(pid, "es") and "oprima 0" in prompts.text(pid, "es")

@@ -85,3 +85,58 @@ def test_this_helped_me_interrupts_and_is_anonymous(phone, app, library):
         story_rows = [(r.step, r.outcome) for r in rows if r.step.startswith("stor")]
         assert set(story_rows) == {("stories", None), ("story_keys", None)}
 
+
+
+def _helped_at_the_noted_story(call, *, new_caller=False):
+    """Stories, grief, play the noted story, press 3 while it plays; returns what followed."""
+    if new_caller:
+        call.press("1")  # English
+        call.press("5")  # skip the tip
+    call.press("1")
+    call.press("2")
+    call.press("1")  # play the noted story
+    mark = call.mark()
+    call.press("3", barge_in=True)
+    return call.since(mark)
+
+
+def test_this_helped_me_counts_once_per_caller_per_story_across_calls(phone, app, library):
+    first = phone(NUMBER)
+    thanks = _helped_at_the_noted_story(first)
+    first.press("5")  # replay: a fresh player, no "already counted" flag in its URL
+    first.press("3", barge_in=True)
+    first.hangup()
+    assert counts(app, library["noted"])[1] == 1
+    again = phone(NUMBER)  # the same caller, another day
+    assert _helped_at_the_noted_story(again) == thanks  # the same kind words, nothing revealed
+    again.hangup()
+    assert counts(app, library["noted"])[1] == 1
+    returning_caller(app, number="+15550188888")
+    other = phone("+15550188888")
+    _helped_at_the_noted_story(other)
+    other.hangup()
+    assert counts(app, library["noted"])[1] == 2  # another caller counts
+
+
+def test_withheld_caller_id_counts_once_per_call(phone, app, library):
+    for n in range(2):
+        call = phone("anonymous")
+        _helped_at_the_noted_story(call, new_caller=True)
+        call.press("5")
+        call.press("3", barge_in=True)  # again in the same call: still one
+        call.hangup()
+        assert counts(app, library["noted"])[1] == n + 1
+
+
+def test_helped_markers_cannot_be_matched_to_callers_or_calls(phone, app, library):
+    call = phone(NUMBER)
+    _helped_at_the_noted_story(call)
+    call.hangup()
+    with app.app_context():
+        from ivr.models import Call, Caller, StoryHelpedMark
+        marks = db.session.execute(select(StoryHelpedMark)).scalars().all()
+        assert [m.story_id for m in marks] == [library["noted"]]
+        known = {c.number_hash for c in db.session.execute(select(Caller)).scalars()}
+        known |= {c.call_sid for c in db.session.execute(select(Call)).scalars()}
+        assert len(marks[0].marker) == 64 and not any(k and k in marks[0].marker for k in known)
+        assert {c.name for c in StoryHelpedMark.__table__.columns} == {"story_id", "marker"}  # no time, no id

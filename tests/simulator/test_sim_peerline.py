@@ -164,7 +164,9 @@ def test_circle_with_a_facilitator_and_two_callers(app, sim, phone):
     room = next(iter(sim.rooms.live.values()))
     assert room.status == "init"  # alone: the facilitator hears the waiting room
     a = phone(A, script=["1", "5", "2", "1", "2"])
-    b = phone(B, script=["2", "5", "2", "1", "2"])
+    # b speaks Spanish: told the circle is in English, b joins it by keying its number.
+    b = phone(B, script=["2", "5", "2", "1", "3#", "2"])
+    assert "Este círculo es en inglés." in b.said()
     assert room.status == "in-progress" and len(room.participants) == 3
     assert "You start muted" in a.heard()
     assert room.participants[a.sid].muted and room.participants[b.sid].muted

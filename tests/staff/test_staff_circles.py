@@ -3,6 +3,7 @@ the live console, whose controls reach the (simulated) Twilio conference through
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from sqlalchemy import select
@@ -158,13 +159,44 @@ def test_console_controls_need_a_csrf_token(app, staff, sim):
     assert twilio_muted(sim, app, caller.sid) is True
 
 
-def test_console_before_the_meeting_says_so(app, staff):
+def _headline(page: str) -> str:
+    """The console's status line (the element the live poll rewrites)."""
+    match = re.search(r'<p id="meeting">([^<]*)</p>', page)
+    assert match, page
+    return match.group(1)
+
+
+def test_console_before_anyone_joins_says_open_now_like_the_phone_and_the_cli(app, staff, runner, twilio):
     fac = staff("facilitator")
     circle_id = open_circle(app, fac.id)
     page = fac.get(f"/staff/circles/{circle_id}/console").get_data(as_text=True)
-    assert "Not meeting now." in page
+    headline = _headline(page)
+    assert headline.startswith("Open now until ") and "Not meeting now" not in page
+    listed = runner.invoke(args=["circles", "list"]).output
+    assert headline.rstrip(".") in listed  # the same words, from the same function
+    polled = fac.get(f"/staff/circles/{circle_id}/roster").get_json()
+    assert polled["session"] is None and polled["headline"] == headline
+    from tests.ivr.test_voice_incoming import _returning_caller, call, press
+    from tests.twiml import spoken
+    _returning_caller(twilio, app)
+    call(twilio)
+    assert "Circle 3, Grief and loss, is open now." in spoken(press(twilio, "main_menu", "2"))
     response = fac.post(f"/staff/circles/{circle_id}/console/mute_all")
-    assert response.status_code == 302
+    assert response.status_code == 302  # nothing to mute yet: no meeting has started
+
+
+def test_console_and_list_say_when_a_closed_circle_meets_next(app, staff):
+    admin = staff("admin")
+    with app.app_context():
+        from ivr import circles
+        circle = circles.create_circle(number=8, name="Mornings", days="mon", start_time="07:00",
+                                       timezone_name="Europe/Madrid")
+        db.session.commit()
+        circle_id = circle.id
+    headline = _headline(admin.get(f"/staff/circles/{circle_id}/console").get_data(as_text=True))
+    assert headline.startswith("Next meeting Mon ") and headline.endswith(" 07:00 Europe/Madrid.") \
+        or headline.startswith("Open now until Mon ")
+    assert headline in admin.get("/staff/circles/").get_data(as_text=True)
 
 
 def test_admin_edits_schedule_and_cap(app, staff):

@@ -171,8 +171,7 @@
   }
 
   function render(state, said) {
-    if (!state.session) { setText(meeting, "Not meeting now."); }
-    else { setText(meeting, "Meeting " + state.session.status + " · " + state.present + " on the call" + (state.locked ? " · locked" : "")); }
+    setText(meeting, state.headline);  // worded by the server (one status for phone, CLI and console)
     renderHands(state.participants);
     renderRoster(state.participants);
     var lines = known ? changes(known, state) : [];
