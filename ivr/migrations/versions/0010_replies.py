@@ -1,16 +1,14 @@
 """replies to stories: a reply is a share marked with its story; storytellers can turn replies off
 
 Revision ID: 0010_replies
-Revises: 0008_caller_silences (for now: 0009_helped_once, from another branch, comes first once it
-is on main; the lead re-points down_revision at merge)
+Revises: 0009_helped_once
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = "0010_replies"
-# TEMPORARY: "0009_helped_once" once main has it (see the docstring).
-down_revision = "0008_caller_silences"
+down_revision = "0009_helped_once"
 branch_labels = None
 depends_on = None
 
