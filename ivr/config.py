@@ -43,6 +43,7 @@ def _defaults(var_dir: Path) -> dict:
         "STORAGE_DIR": str(var_dir / "storage"),
         "SHARE_RETENTION_DAYS": 90,
         "MAX_SHARE_SECONDS": 180,
+        "MAX_REPLY_SECONDS": 90,  # a reply to a story is shorter than a share
         "SHARE_MAX_ATTEMPTS": 4,  # processing attempts before a share shows "processing failed"
         "SHARE_RETRY_INTERVALS": "30,120,600",  # seconds between them (rq Retry backoff)
         "SWEEP_INTERVAL_S": 300,
@@ -65,7 +66,7 @@ def _defaults(var_dir: Path) -> dict:
     }
 
 
-_INT_KEYS = {"SHARE_RETENTION_DAYS", "MAX_SHARE_SECONDS", "GATHER_TIMEOUT", "TWILIO_TIMEOUT",
+_INT_KEYS = {"SHARE_RETENTION_DAYS", "MAX_SHARE_SECONDS", "MAX_REPLY_SECONDS", "GATHER_TIMEOUT", "TWILIO_TIMEOUT",
              "SHARE_MAX_ATTEMPTS", "SWEEP_INTERVAL_S", "MAX_CONTENT_LENGTH", "MAX_FORM_MEMORY_SIZE",
              "MAX_FORM_PARTS", "DB_CONNECT_TIMEOUT_S", "DB_STATEMENT_TIMEOUT_S"}
 

@@ -14,13 +14,19 @@ from ivr.models.shares import CONSENTS
 from ivr.shares import ShareError, discard, find_by_recording_sid, hash_pin, new_reference
 
 
-def start_draft(call: Call, consent: str | None = None, disguise: bool = False) -> ShareDraft:
-    """Open a new recording attempt for a call, closing any still-open one as replaced."""
+def start_draft(call: Call, consent: str | None = None, disguise: bool = False,
+                reply_to_story_id: int | None = None) -> ShareDraft:
+    """Open a new recording attempt for a call, closing any still-open one as replaced.
+
+    Without a consent it is another attempt at the same share (or reply): the choices carry over.
+    """
     previous = current_draft(call)
     draft = ShareDraft(call_id=call.id, reference=new_reference(), language=call.language,
-                       consent=consent, disguise=disguise)
+                       consent=consent, disguise=disguise, reply_to_story_id=reply_to_story_id)
     if previous is not None:
         draft.consent, draft.disguise, draft.pin_hash = previous.consent, previous.disguise, previous.pin_hash
+        if consent is None:
+            draft.reply_to_story_id = previous.reply_to_story_id
         if previous.outcome is None and previous.recording_sid is None:
             previous.outcome = "replaced"
     if consent is not None:

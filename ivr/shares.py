@@ -115,7 +115,7 @@ def receive_recording(recording_sid: str, call_sid: str | None, recording_url: s
                       consent: str = "private", disguise: bool = False, *, reference: str | None = None,
                       pin_hash: str | None = None, status: str = "received",
                       failure_reason: str | None = None, truncated: bool = False,
-                      enqueue: bool = True) -> Share:
+                      enqueue: bool = True, reply_to_story_id: int | None = None) -> Share:
     """Persist a share for a RecordingSid (once, whatever the repeats or races), commit, then enqueue.
 
     The commit comes first so that the share survives whatever happens to the job. Only the
@@ -125,7 +125,10 @@ def receive_recording(recording_sid: str, call_sid: str | None, recording_url: s
         reference=reference or new_reference(), recording_sid=recording_sid, call_sid=call_sid,
         caller_id=caller_id, pin_hash=pin_hash, language=language,
         consent=consent if consent in CONSENTS else "private",
-        disguise=bool(disguise) and consent == "library", status=status, duration_s=duration_s,
+        # A reply's voice reaches its storyteller even when private, so it may be disguised too.
+        disguise=bool(disguise) and (consent == "library" or reply_to_story_id is not None),
+        is_reply=reply_to_story_id is not None, reply_to_story_id=reply_to_story_id,
+        status=status, duration_s=duration_s,
         truncated=truncated, recording_url=recording_url, failure_reason=failure_reason,
         pin_failures=0, priority=0, attempts=0, twilio_deleted=False,
     ))
@@ -197,7 +200,8 @@ def _receive(draft, sid, call_sid, url, duration, status, reason) -> Share:
         bool(draft.disguise) if draft else False,
         reference=_free_reference(draft), pin_hash=draft.pin_hash if draft else None,
         status=status, failure_reason=reason,
-        truncated=bool(duration is not None and duration >= _max_seconds()),
+        truncated=bool(duration is not None and duration >= _max_seconds(is_reply=bool(draft and draft.reply_to_story_id))),
+        reply_to_story_id=draft.reply_to_story_id if draft else None,
     )
 
 
@@ -219,8 +223,10 @@ def _int(value) -> int | None:
         return None
 
 
-def _max_seconds() -> int:
+def _max_seconds(is_reply: bool = False) -> int:
     from flask import current_app
+    if is_reply:
+        return int(current_app.config.get("MAX_REPLY_SECONDS", 90))
     return int(current_app.config.get("MAX_SHARE_SECONDS", 180))
 
 
@@ -573,7 +579,7 @@ def _purge(share: Share) -> None:
     for story in _stories_of(share):
         stories.remove_audio(story)
     _remove_keys(share.storage_keys())
-    share.original_key = share.redacted_key = share.disguised_key = None
+    share.original_key = share.redacted_key = share.disguised_key = share.reply_audio_key = None
     share.transcript = share.screening = share.reasons = None
     share.recording_url = share.follow_up_note = share.tier = None
     share.pin_hash = None

@@ -183,7 +183,9 @@ def tag(story_id: int, content_note: str | None) -> Story:
 
 
 def remove_audio(story: Story) -> None:
-    """Unpublish a story and delete its audio (its share was deleted)."""
+    """Unpublish a story and delete its audio (its share was deleted), and with it its replies' link."""
+    from ivr import replies
+    replies.story_deleted(story)
     if story.audio_key:
         storage().delete(story.audio_key)
     story.audio_key = None

@@ -1,4 +1,4 @@
-"""Public story audio for Twilio's <Play>: published stories only, at fingerprinted URLs cached for a year."""
+"""Audio for Twilio's <Play>: published stories (fingerprinted, cached for a year) and moderated replies."""
 from __future__ import annotations
 
 import os
@@ -33,4 +33,22 @@ def story_audio(story_id: int, fingerprint: str, ext: str):
     # The URL changes whenever the audio does, so caches may keep it for good.
     response.cache_control.public = True
     response.cache_control.immutable = True
+    return response
+
+
+@bp.get("/audio/replies/<int:share_id>-<token>.wav")
+def reply_audio(share_id: int, token: str):
+    """Serve a reply moderation passed on, at an unguessable URL; anything else is a 404."""
+    from ivr import replies
+    reply = replies.playable(share_id, token)
+    if reply is None:
+        abort(404)
+    try:
+        fh = storage().open(reply.reply_audio_key)
+    except FileNotFoundError:
+        abort(404)
+    # Private replies are for one storyteller: no shared caches, and gone the moment it is deleted.
+    response = send_file(fh, mimetype="audio/wav", max_age=0, conditional=True)
+    response.cache_control.private = True
+    response.cache_control.no_store = True
     return response

@@ -6,17 +6,16 @@ id in the query string, and every handler checks again that this call may act on
 """
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from ivr import guesses, shares
-from ivr.actions import keypad
+from ivr import shares
+from ivr.actions import keypad, unlock
 from ivr.actions.registry import action
-from ivr.extensions import db
-from ivr.models import CallStep, Share
+from ivr.models import Share
 from ivr.twiml import slow_digits
 
 STEP, REF_STEP, PIN_STEP, CONFIRM_STEP = "my_shares", "my_shares_ref", "my_shares_pin", "my_share_confirm"
 WITHDRAW, DELETE, NEXT, BACK, CRISIS = "1", "2", "6", "#", "0"
+DOOR = unlock.Door(REF_STEP, PIN_STEP, "my_shares_ref", "my_shares_ref_invalid", "my_shares_pin", "my_shares_no_match",
+                   back="options")
 STATUS_WORDS = {
     "received": "waiting", "processing": "waiting", "queued": "waiting", "needs_listening": "waiting",
     "failed": "failed", "empty": "empty", "published": "published", "kept_private": "kept_private",
@@ -28,7 +27,7 @@ STATUS_WORDS = {
 def my_shares(ctx, step, response):
     """Start with the caller's newest share, or ask for a reference when caller ID is withheld."""
     if ctx.caller is None:
-        _ask_reference(ctx, response)
+        unlock.ask_reference(ctx, response, DOOR)
         return None
     mine = _mine(ctx)
     if not mine:
@@ -104,89 +103,8 @@ def my_share_confirmed(ctx, step, response):
     return "options"
 
 
-@action("my_shares_ref")
-def my_shares_ref(ctx, step, response):
-    """Entered directly: ask for the reference number."""
-    _ask_reference(ctx, response)
-    return None
-
-
-@my_shares_ref.on_input
-def my_shares_ref_entered(ctx, step, response):
-    """The reference number; the PIN is asked whether or not it matches (nothing is revealed)."""
-    digits = keypad.pressed(ctx).rstrip("#")
-    if digits == CRISIS:
-        return "crisis"
-    if not digits and keypad.pound_alone(ctx):
-        keypad.chose(ctx)
-        return "options"
-    if not digits.isdigit() or len(digits) != shares.REFERENCE_DIGITS:
-        keypad.miss(ctx, step, response, "my_shares_ref_invalid" if digits else "no_input",
-                    lambda r: _ask_reference(ctx, r))
-        return None
-    keypad.chose(ctx)
-    share = shares.find_by_reference(digits)
-    target = share.id if share is not None and share.status not in ("discarded", "deleted") else 0
-    g = keypad.digits_gather(ctx, response, PIN_STEP, 8, s=target)
-    ctx.voice.speak(g, "my_shares_pin")
-    return None
-
-
-@action("my_shares_pin")
-def my_shares_pin(ctx, step, response):
-    """Entered without a reference: ask for it."""
-    return REF_STEP
-
-
-@my_shares_pin.on_input
-def my_shares_pin_entered(ctx, step, response):
-    """Check the PIN and open the share for this call, within ivr.guesses' limits.
-
-    Three wrong tries per call, then the main menu. A share tried too often is locked for a
-    while (15 min, 1 h, 24 h) and the caller hears how long; its owner calling with caller ID
-    goes straight to their shares and is never asked for the PIN, so never locked out.
-    """
-    pin = keypad.pressed(ctx).rstrip("#")
-    share = shares.get(keypad.arg_id("s") or 0)
-    if pin == CRISIS:
-        return "crisis"
-    if not pin and keypad.pound_alone(ctx):
-        keypad.chose(ctx)
-        _ask_reference(ctx, response)
-        return None
-    sid = ctx.call.call_sid
-    if guesses.calls_tries_used(guesses.SHARE_PIN, sid):
-        ctx.log(step.name, "no_more_tries")
-        ctx.voice.speak(response, "my_shares_no_more_tries")
-        return "main_menu"
-    wait = guesses.caller_pause(guesses.SHARE_PIN, ctx.call.caller_id)
-    if wait is None and share is not None:
-        wait = guesses.target_pause(guesses.SHARE_PIN, share.id)
-    if wait is not None:
-        ctx.log(step.name, "locked")
-        unit, values = guesses.spoken_wait(wait)
-        ctx.voice.speak(response, f"my_shares_locked_{unit}", **values)
-        return "main_menu"
-    opened = share is not None and bool(pin) and shares.check_pin(share, pin)
-    if pin:
-        guesses.note(guesses.SHARE_PIN, share.id if share else None, sid, ctx.call.caller_id, ok=opened)
-    if not opened:
-        if guesses.calls_tries_used(guesses.SHARE_PIN, sid):
-            ctx.voice.speak(response, "my_shares_no_match")
-            ctx.voice.speak(response, "my_shares_no_more_tries")
-            return "main_menu"
-        keypad.miss(ctx, step, response, "my_shares_no_match" if pin else "no_input",
-                    lambda r: _ask_reference(ctx, r))
-        return None
-    keypad.chose(ctx)
-    ctx.log(step.name, f"unlock:{share.id}")
-    _describe(ctx, response, share)
-    return None
-
-
-def _ask_reference(ctx, response) -> None:
-    g = keypad.digits_gather(ctx, response, REF_STEP, shares.REFERENCE_DIGITS + 1)
-    ctx.voice.speak(g, "my_shares_ref")
+def _open(share: Share) -> bool:
+    return share.status not in ("discarded", "deleted")
 
 
 def _describe(ctx, response, share: Share, position: int | None = None, total: int | None = None) -> None:
@@ -194,7 +112,10 @@ def _describe(ctx, response, share: Share, position: int | None = None, total: i
     if position and total:
         ctx.voice.speak(g, "my_shares_count", position=position, total=total)
     ctx.voice.speak(g, "my_share_reference", reference=slow_digits(share.reference))
-    ctx.voice.speak(g, f"share_status_{STATUS_WORDS.get(share.status, 'waiting')}")
+    status = STATUS_WORDS.get(share.status, "waiting")
+    if share.is_reply and status in ("published", "kept_private"):
+        status = f"reply_{status}"  # a reply is passed on, not kept: say where it went
+    ctx.voice.speak(g, f"share_status_{status}")
     ids = [s.id for s in _mine(ctx)]
     has_next = share.id in ids and ids.index(share.id) + 1 < len(ids)
     # A withdrawn share can only be deleted: it is not offered for withdrawal again.
@@ -218,7 +139,7 @@ def _allowed(ctx, share_id: int | None) -> Share | None:
         return None
     if ctx.caller is not None and share.caller_id == ctx.caller.id:
         return share
-    unlocked = db.session.execute(
-        select(CallStep.id).filter_by(call_id=ctx.call.id, step=PIN_STEP, outcome=f"unlock:{share.id}").limit(1)
-    ).first()
-    return share if unlocked else None
+    return share if unlock.unlocked(ctx, DOOR, share.id) else None
+
+
+unlock.register(DOOR, _open, _describe)

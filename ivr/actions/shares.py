@@ -25,7 +25,7 @@ def share_start(ctx, step, response):
     draft = _draft(ctx)
     if draft is not None and draft.recording_sid and draft.outcome is None:
         ctx.voice.speak(response, "share_draft_back")
-        return "share_review"
+        return _review(draft)
     return "share_intro"
 
 
@@ -78,10 +78,12 @@ def share_record(ctx, step, response):
         draft = drafts.start_draft(ctx.call)
     if draft.consent is None:
         return "shares"
-    ctx.voice.speak(response, "share_record")
+    reply = draft.reply_to_story_id is not None
+    ctx.voice.speak(response, "reply_record" if reply else "share_record")
     response.record(
         action=ctx.step_url(step.name, "/input"), method="POST",
-        max_length=ctx.config["MAX_SHARE_SECONDS"], finish_on_key=RECORD_DONE + RECORD_CRISIS, play_beep=True,
+        max_length=ctx.config["MAX_REPLY_SECONDS" if reply else "MAX_SHARE_SECONDS"],
+        finish_on_key=RECORD_DONE + RECORD_CRISIS, play_beep=True,
         trim="trim-silence", timeout=RECORD_SILENCE_TIMEOUT,
         recording_status_callback=ctx.url(f"/voice/shares/recording?d={draft.id}"),
         recording_status_callback_method="POST",
@@ -106,13 +108,18 @@ def share_recorded(ctx, step, response):
     if draft is not None and sid:
         drafts.note_recording(draft, sid, ctx.form.get("RecordingUrl"), int(duration) if duration.isdigit() else None)
     if crisis:
-        ctx.call.step = "share_review"  # where the crisis step brings the caller back to
+        ctx.call.step = _review(draft)  # where the crisis step brings the caller back to
         if draft is not None and sid:
             ctx.voice.speak(response, "share_draft_kept")
         return "crisis"
     if draft is None or not sid or (duration.isdigit() and int(duration) == 0):
         return "share_nothing"
-    return "share_review"
+    return _review(draft)
+
+
+def _review(draft) -> str:
+    """The review menu: a reply's speaks of a reply (flows/replies.toml), a share's of a message."""
+    return "reply_review" if draft is not None and draft.reply_to_story_id is not None else "share_review"
 
 
 @action("share_hear")
@@ -125,7 +132,7 @@ def share_hear(ctx, step, response):
         # Twilio has not reported the recording complete yet; its media may still 404 for a moment.
         response.pause(length=2)
     response.play(draft.recording_url)
-    return "share_review"
+    return _review(draft)
 
 
 @action("share_keep")
@@ -137,38 +144,50 @@ def share_keep(ctx, step, response):
     drafts.keep_draft(draft)
     if drafts.share_for_draft(draft) is None:
         shares.receive_kept(draft)  # never lose a kept share to a late or lost callback
+    reply = draft.reply_to_story_id is not None
     if ctx.caller is not None:
-        ctx.voice.speak(response, "share_kept_known")  # found again by caller ID: no number to note
-        return "main_menu"
-    _say_reference(ctx, response, draft.reference)
+        # Found again by caller ID: no number to note.
+        ctx.voice.speak(response, "reply_kept_known" if reply else "share_kept_known")
+        return _after_keep(draft)
+    _say_reference(ctx, response, draft)
     return None
 
 
 @share_keep.on_input
 def share_keep_key(ctx, step, response):
-    """After the reference number: 1 hears it again, # (or waiting) goes on to the main menu."""
+    """After the reference number: 1 hears it again, # (or waiting) goes on (a reply: back to the topics)."""
     key = keypad.pressed(ctx)[:1]
     draft = _draft(ctx)
     if key == RECORD_CRISIS:
         return "crisis"
     if key == HEAR_AGAIN and draft is not None:
         keypad.chose(ctx)
-        _say_reference(ctx, response, draft.reference)
+        _say_reference(ctx, response, draft)
         return None
     if key == "*" and draft is not None:
         g = keypad.gather(ctx, response, step.name)
-        ctx.voice.speak(g, "share_kept_again")
+        ctx.voice.speak(g, _kept_again(draft))
         return None
     keypad.chose(ctx)
-    return "main_menu"
+    return _after_keep(draft)
 
 
-def _say_reference(ctx, response, reference: str) -> None:
+def _after_keep(draft) -> str:
+    """A reply goes back to the stories it came from; a share to the main menu."""
+    return "stories" if draft is not None and draft.reply_to_story_id is not None else "main_menu"
+
+
+def _kept_again(draft) -> str:
+    return "reply_kept_again" if draft.reply_to_story_id is not None else "share_kept_again"
+
+
+def _say_reference(ctx, response, draft) -> None:
     """The reference number slowly, twice, inside a gather offering to hear it again."""
+    reply = draft.reply_to_story_id is not None
     g = keypad.gather(ctx, response, "share_keep")
-    ctx.voice.speak(g, "share_kept", reference=slow_digits(reference))
+    ctx.voice.speak(g, "reply_kept" if reply else "share_kept", reference=slow_digits(draft.reference))
     ctx.voice.speak(g, "share_kept_pin")
-    ctx.voice.speak(g, "share_kept_again")
+    ctx.voice.speak(g, _kept_again(draft))
 
 
 @action("share_again")

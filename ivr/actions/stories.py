@@ -10,12 +10,14 @@ from sqlalchemy import select
 
 from ivr import stories
 from ivr.actions import keypad
+from ivr.actions import replies as reply_actions
 from ivr.actions.registry import action
 from ivr.extensions import db
 from ivr.models import CallStep, Story
 
 # The one playback key map (KEYMAP.md): the three main keys are spoken, star gives them all.
 BACK, REPLAY, NEXT, HELPED, TOPICS, ALL_CHOICES, CRISIS = "4", "5", "6", "3", "#", "*", "0"
+REPLY, REPLIES = "7", "8"  # leave a reply to the storyteller; hear the replies (ivr/actions/replies.py)
 TOPICS_AT_ONCE = 3  # topics spoken at once; star speaks the next ones (at most four choices a breath)
 PLAY_STEP = "story_play"
 NOTE_STEP = "story_note"
@@ -108,6 +110,12 @@ def story_key(ctx, step, response):
         ctx.voice.speak(response, "story_helped_thanks")
         _after_story(ctx, response, story, helped=True)
         return None
+    if key == REPLY:
+        keypad.chose(ctx)
+        return reply_actions.offer_reply(ctx, response, story)
+    if key == REPLIES:
+        keypad.chose(ctx)
+        return reply_actions.start_replies(ctx, response, story)
     if here is None and key:  # unpublished while it played: start the topic again
         return _go(ctx, response, playlist, 0)
     if key == REPLAY:
@@ -189,10 +197,17 @@ def _play(ctx, response, story) -> None:
     _key_map_once(ctx, g)
     ctx.voice.speak(g, "story_title", title=story.title, length=_length(ctx, story.duration_s))
     g.play(ctx.url(stories.audio_path(story)))
+    reply_actions.speak_offer(ctx, g, story)  # 7 reply, 8 replies: one breath with the crisis key
     stories.count_play(story.id)
 
 
+def after_story(ctx, response, story, helped: bool = False) -> None:
+    """The player's keys for a story just heard (back from its replies, for one)."""
+    _after_story(ctx, response, story, helped=helped)
+
+
 def _after_story(ctx, response, story, helped: bool) -> None:
+    # The three main keys and star only (KEYMAP.md): 7 and 8 are in star's list, and offered after the story.
     g = keypad.gather(ctx, response, PLAY_STEP, s=story.id, h="1" if helped else None)
     ctx.voice.speak(g, "story_keys_short")
 

@@ -74,10 +74,16 @@ class Share(db.Model):
     # A tier a moderator set after listening outranks screening, including a later re-run.
     tier_set_by: Mapped[str | None] = mapped_column(String(64))
     tier_set_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A reply to a story (issue 17): marked for good by is_reply; the link to its story is
+    # dropped when the story is deleted. reply_audio_key holds the copy moderation passed on.
+    is_reply: Mapped[bool] = mapped_column(Boolean, default=False)
+    # No foreign key: stories point at shares already, and ivr/replies.py unlinks on deletion.
+    reply_to_story_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    reply_audio_key: Mapped[str | None] = mapped_column(String(300))
 
     def storage_keys(self) -> list[str]:
         """Every storage key holding this share's audio (original and derived copies)."""
-        return [k for k in (self.original_key, self.redacted_key, self.disguised_key) if k]
+        return [k for k in (self.original_key, self.redacted_key, self.disguised_key, self.reply_audio_key) if k]
 
 
 class ShareDraft(db.Model):
@@ -96,6 +102,7 @@ class ShareDraft(db.Model):
     recording_url: Mapped[str | None] = mapped_column(String(500))
     duration_s: Mapped[int | None] = mapped_column(Integer)
     outcome: Mapped[str | None] = mapped_column(String(16))  # None (open), kept, discarded, replaced
+    reply_to_story_id: Mapped[int | None] = mapped_column(Integer)  # set when the attempt is a reply
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -145,6 +152,7 @@ class Story(db.Model):
     unpublished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     plays: Mapped[int] = mapped_column(Integer, default=0)
     helped: Mapped[int] = mapped_column(Integer, default=0)
+    replies_open: Mapped[bool] = mapped_column(Boolean, default=True)  # the storyteller may turn replies off
 
     topic: Mapped[Topic] = relationship()
 

@@ -36,6 +36,11 @@ SHARE_STATES: dict[str, str] = {
     "withdrawn": "Withdrawn by the caller",
     "deleted": "Deleted (audio and transcript removed)",
 }
+#: A reply's state where it differs from a share's (issue 17: replies are passed on, not published as stories).
+REPLY_STATES: dict[str, str] = {
+    "published": "Passed on: listeners hear it after the story",
+    "kept_private": "Passed on to the storyteller only",
+}
 #: States in which a share is still waiting for a moderator.
 WAITING_STATES = ("queued", "needs_listening", "failed")
 
@@ -181,6 +186,11 @@ def listening_reason(share) -> Reason | None:
 def share_state(value: str | None) -> str:
     """A share's state in words."""
     return SHARE_STATES.get(value or "", humanise(value))
+
+
+def reply_state(value: str | None) -> str:
+    """A reply's state in words (a share's words where a reply is not different)."""
+    return REPLY_STATES.get(value or "") or share_state(value)
 
 
 def session_state(value: str | None) -> str:

@@ -10,10 +10,10 @@ import logging
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from ivr import oncall, shares, stories
+from ivr import oncall, replies, shares, stories
 from ivr.extensions import db
 from ivr.models.base import utcnow
-from ivr.models.shares import Share, Topic
+from ivr.models.shares import Share, Story, Topic
 from ivr.staff import audit, redaction, review
 from ivr.staff.guard import allow
 from ivr.storage import storage
@@ -62,8 +62,9 @@ def detail(share_id: int):
 
 def _review_page(share: Share, status: int = 200):
     """The review page; after a refused form it is shown again in place (the error marks its fields)."""
+    replied_to = db.session.get(Story, share.reply_to_story_id) if share.reply_to_story_id else None
     return render_template("staff/share.html", share=share, words=review.words(share), flags=review.flags(share),
-                           topics=stories.topics(), notes=stories.CONTENT_NOTES, review=review,
+                           topics=stories.topics(), notes=stories.CONTENT_NOTES, review=review, replied_to=replied_to,
                            can_decide=share.status in OPEN, can_publish=share.consent == "library" and share.status in OPEN,
                            wait=review.wait_seconds(share), tiers=shares.MODERATOR_TIERS,
                            can_retry=shares.retryable(share)), status
@@ -113,6 +114,9 @@ def publish(share_id: int):
     if share.status not in OPEN:
         flash("This share has already been decided.", "error")
         return redirect(url_for(".detail", share_id=share.id)), 409
+    if share.is_reply:  # a reply is passed on after its story, never made a story of its own
+        flash("This is a reply: pass it on to its storyteller instead.", "error")
+        return redirect(url_for(".detail", share_id=share.id)), 409
     topic_id = _int(form.get("topic_id"))
     topic = db.session.get(Topic, topic_id) if topic_id is not None else None
     title = (form.get("title") or "").strip()
@@ -135,6 +139,28 @@ def publish(share_id: int):
     audit.record("share.publish", "share", share.id, detail=f"story={story.id} bleeps={len(indices)}")
     db.session.commit()
     flash("Published to the library.")
+    return redirect(url_for(".queue"))
+
+
+@bp.post("/<int:share_id>/deliver-reply")
+@allow(*MODERATORS)
+def deliver_reply(share_id: int):
+    """Pass a reply on, bleeped (or disguised): to its storyteller only, or also after the story for everyone."""
+    share = _share(share_id)
+    decision = "published" if request.form.get("audience") == "everyone" else "kept_private"
+    if share.status not in OPEN:
+        flash("This share has already been decided.", "error")
+        return redirect(url_for(".detail", share_id=share.id)), 409
+    audio_bytes = _render(share, request.form.get("bleep"))
+    try:
+        replies.deliver(share, audio_bytes, decision, actor=f"staff:{current_user.id}")
+    except (shares.ShareError, replies.ReplyError) as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for(".detail", share_id=share.id)), 409
+    audit.record("reply.deliver", "share", share.id, detail=f"to={'everyone' if decision == 'published' else 'storyteller'}")
+    db.session.commit()
+    flash("Reply passed on.")
     return redirect(url_for(".queue"))
 
 
@@ -219,6 +245,9 @@ def _decide(share_id: int, decision: str, action: str, message: str):
     share = _share(share_id)
     if share.status not in OPEN:
         flash("This share has already been decided.", "error")
+        return redirect(url_for(".detail", share_id=share.id)), 409
+    if share.is_reply and decision == "kept_private":  # for a reply that would mean "passed on": say so there
+        flash("This is a reply: pass it on to its storyteller, or reject it.", "error")
         return redirect(url_for(".detail", share_id=share.id)), 409
     shares.decide(share.id, decision, actor=f"staff:{current_user.id}")
     audit.record(action, "share", share.id)

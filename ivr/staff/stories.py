@@ -5,7 +5,7 @@ import io
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 
-from ivr import stories
+from ivr import replies, stories
 from ivr.extensions import db
 from ivr.models.shares import Story
 from ivr.staff import audit
@@ -28,7 +28,9 @@ def _story(story_id: int) -> Story:
 def index():
     """Every story, newest first, with its state, counts and controls."""
     rows = list(db.session.execute(db.select(Story).order_by(Story.created_at.desc(), Story.id.desc())).scalars())
-    return render_template("staff/stories.html", stories=rows, notes=stories.CONTENT_NOTES)
+    # A few replies per story at most in practice; one query each keeps the page simple.
+    reply_lists = {story.id: replies.replies_to(story.id) for story in rows}
+    return render_template("staff/stories.html", stories=rows, notes=stories.CONTENT_NOTES, replies=reply_lists)
 
 
 @bp.get("/<int:story_id>/audio")

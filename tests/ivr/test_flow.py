@@ -45,7 +45,7 @@ def test_shipped_flows_are_valid(tree):
     ('kind = "say"\nprompts = ["goodbye"]', 'kind = "shout"\nprompts = ["goodbye"]', "unknown kind 'shout'"),
     ('"9" = "options", "0" = "crisis" }\nback = "main_menu"\nspeech = { en = { story',
      '"9" = "options", "0" = "crisis" }\nspeech = { en = { story', "menu has no `back` step"),
-    ('"3" = "my_shares", "0"', '"3" = "my_shares", "9" = "language", "0"', "9 means options and nothing else"),
+    ('"3" = "my_shares", "5"', '"3" = "my_shares", "9" = "language", "5"', "9 means options and nothing else"),
     ('"1" = "lang_en", "2" = "lang_es"', '"1" = "lang_en", "#" = "lang_es"', "# is reserved for going back"),
 ])
 def test_broken_flows_are_rejected(tree, old, new, message):

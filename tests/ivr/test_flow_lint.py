@@ -48,7 +48,8 @@ def test_the_story_player_speaks_three_main_keys_and_star(tree):
     flows = flows_of(tree)
     for lang in ("en", "es"):
         assert choices(sample_text(flows, "story_keys", lang)) == {"6", "3", "#", "*"}
-        assert choices(sample_text(flows, "story_keys_all", lang)) == {"6", "4", "5", "3", "#"}
+        # star's full list: also 7 (reply) and 8 (hear replies), issue 17
+        assert choices(sample_text(flows, "story_keys_all", lang)) == {"6", "4", "5", "3", "7", "8", "#"}
 
 
 @pytest.mark.parametrize("file,old,new,message", [
@@ -69,7 +70,8 @@ def test_the_lint_finds_each_broken_rule(tree, file, old, new, message):
 
 
 def test_an_action_menu_without_a_back_step_is_found(tree):
-    edit(tree / "flows" / "stories.toml", 'back = "stories"\ntargets = ["stories", "crisis"]', 'targets = ["stories", "crisis"]')
+    edit(tree / "flows" / "stories.toml", 'back = "stories"\ntargets = ["stories", "crisis", "reply_consent"',
+         'targets = ["stories", "crisis", "reply_consent"')
     assert any("'story_play': no `back` step" in line for line in lint(flows_of(tree)))
 
 

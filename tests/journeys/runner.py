@@ -82,6 +82,48 @@ def _share_by_reference(app, sim):
                                  pin_hash=shares.hash_pin("1357"), enqueue=False)
 
 
+def _replies_worlds(language: str) -> None:
+    """Worlds for replies to stories (issue 17), one set per language; the callers are tests/ivr/replies_support's."""
+    from tests.ivr import replies_support as rs
+    from tests.ivr.stories_support import returning_caller
+
+    @world(f"replies_story_{language}")
+    def _story(app, sim):
+        """A storyteller's share became a story (topic key 2); two listeners who have called before."""
+        rs.storyteller_story(app, language=language)
+        for number in (rs.LISTENER, rs.THIRD):
+            returning_caller(app, number, language=language)
+
+    @world(f"replies_heard_{language}")
+    def _heard(app, sim):
+        """On that story: two replies passed on for everyone (the older a year ago) and one private."""
+        from ivr.models import Share, Story
+        with app.app_context():
+            story_id = db.session.execute(db.select(Story.id)).scalars().first()
+        older = rs.delivered_reply(app, story_id, language=language, text="Your story made me feel less alone.")
+        rs.delivered_reply(app, story_id, language=language)
+        rs.delivered_reply(app, story_id, audience="storyteller", language=language, text="This one is private.")
+        with app.app_context():
+            share = db.session.get(Share, older)
+            share.decided_at = share.decided_at.replace(year=share.decided_at.year - 1)
+            db.session.commit()
+
+    @world(f"replies_for_storyteller_{language}")
+    def _for_storyteller(app, sim):
+        """That story was played 12 times, helped 4 times, and has one reply passed to its storyteller."""
+        from ivr.models import Story
+        with app.app_context():
+            story = db.session.execute(db.select(Story)).scalars().first()
+            story.plays, story.helped = 12, 4
+            db.session.commit()
+            story_id = story.id
+        rs.delivered_reply(app, story_id, audience="storyteller", language=language)
+
+
+for _language in ("en", "es"):
+    _replies_worlds(_language)
+
+
 def load() -> list[dict]:
     """Every journey in journeys.toml."""
     with open(HERE / "journeys.toml", "rb") as fh:
@@ -111,6 +153,7 @@ def run(app, sim, journey: dict) -> str:
 _NORMAL = [
     (re.compile(r"pl-[0-9a-f]{8,}"), "pl-<conference>"),
     (re.compile(r"/audio/stories/[\w.-]+\.wav"), "/audio/stories/<story>.wav"),
+    (re.compile(r"/audio/replies/[\w.-]+\.wav"), "/audio/replies/<reply>.wav"),
     (re.compile(r"from /\S+\.wav"), "from <voice>.wav"),
     (re.compile(r"https?://\S*/Recordings/RE[0-9a-f]+\S*"), "<recording url>"),
     (re.compile(r"(?<!\d, )\b[1-9](, \d){5}\b(?!, \d)"), "<six digits>"),  # a message's random number

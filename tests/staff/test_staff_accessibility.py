@@ -32,7 +32,8 @@ def build_world(app) -> dict:
                                  screening=screening_for())
     ids["share_private"] = make_share(app, consent="private", tier="high", priority=40)
     ids["share_failed"] = make_share(app, processed=False)
-    make_story(app, "A story of hope", topic_id=topic)
+    story_id = make_story(app, "A story of hope", topic_id=topic)
+    ids.update(_replies(app, story_id))
     with app.app_context():
         shares.mark_failed(ids["share_failed"], "decode: not audio")
         from ivr import stories
@@ -55,6 +56,24 @@ def build_world(app) -> dict:
     return ids
 
 
+def _replies(app, story_id: int) -> dict:
+    """Replies to a story (issue 17): one waiting in the queue, one passed on for everyone and one for
+    the storyteller only (the stories page lists them), and one whose story was deleted."""
+    from ivr import replies
+    from tests.staff.factories import speech_wav
+    made = {name: make_share(app) for name in ("reply", "reply_everyone", "reply_private", "reply_orphan")}
+    with app.app_context():
+        for name, share_id in made.items():
+            share = shares.get(share_id)
+            share.is_reply = True
+            share.reply_to_story_id = None if name == "reply_orphan" else story_id
+        db.session.flush()
+        replies.deliver(shares.get(made["reply_everyone"]), speech_wav("thank you"), "published", "staff:1")
+        replies.deliver(shares.get(made["reply_private"]), speech_wav("thank you"), "kept_private", "staff:1")
+        db.session.commit()
+    return made
+
+
 def pages(ids: dict) -> dict[str, list[tuple[str, str]]]:
     """Every page variant to check, by the role that sees it: (name, path)."""
     return {
@@ -67,6 +86,9 @@ def pages(ids: dict) -> dict[str, list[tuple[str, str]]]:
             ("share: Spanish", f"/staff/shares/{ids['share_es']}"),
             ("share: private", f"/staff/shares/{ids['share_private']}"),
             ("share: failed", f"/staff/shares/{ids['share_failed']}"),
+            ("share: a reply, waiting", f"/staff/shares/{ids['reply']}"),
+            ("share: a reply, passed on", f"/staff/shares/{ids['reply_everyone']}"),
+            ("share: a reply to a deleted story", f"/staff/shares/{ids['reply_orphan']}"),
             ("stories", "/staff/stories/"), ("not allowed (403)", "/staff/admin/staff"),
             ("not found (unknown URL)", "/staff/nothing/here"),
         ],
@@ -117,7 +139,7 @@ def test_every_staff_page_passes_axe_at_both_widths(app, live_server, browser, c
         for r in results:
             print("  " + r.line())
     assert results[0].version == axe.vendored_version()
-    assert len(results) >= 2 * 17
+    assert len(results) >= 2 * 20
     failures = [r for r in results if r.violations]
     assert not failures, "\n".join(r.details() for r in failures)
     wide = [(r.page, r.width, r.overflow) for r in results if r.overflow > 0]

@@ -33,6 +33,7 @@ EXPECTED: dict[str, object] = {
     "staff.moderation.preview": MODERATION,
     "staff.moderation.publish": MODERATION,
     "staff.moderation.keep_private": MODERATION,
+    "staff.moderation.deliver_reply": MODERATION,
     "staff.moderation.reject": MODERATION,
     "staff.moderation.follow_up": MODERATION,
     "staff.moderation.set_tier": MODERATION,

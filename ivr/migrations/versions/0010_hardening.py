@@ -2,14 +2,14 @@
 share retries with backoff
 
 Revision ID: 0010_hardening
-Revises: 0009_helped_once
+Revises: 0010_replies (main took the number 0010 for replies; the lead may rename this file 0011)
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = "0010_hardening"
-down_revision = "0009_helped_once"
+down_revision = "0010_replies"
 branch_labels = None
 depends_on = None
 
