@@ -11,7 +11,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from ivr.config import load_config
     from ivr.extensions import db, migrate
     from ivr.flows_loader import load_validated_flows
-    from ivr import health, voice, media
+    from ivr import db_deadlines, health, voice, media, web_limits
     from ivr import staff
     from ivr import story_audio
     from ivr.voice import shares as voice_shares
@@ -23,10 +23,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     logging.basicConfig(level=config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     _ensure_sqlite_dir(config["SQLALCHEMY_DATABASE_URI"])
 
+    db_deadlines.configure(app)
     db.init_app(app)
+    with app.app_context():
+        db_deadlines.install(app, db.engine)
     migrate.init_app(app, db, directory=str(__import__("pathlib").Path(__file__).parent / "migrations"))
     app.extensions["peerline.flows"] = load_validated_flows(config)
 
+    web_limits.init_app(app)
     app.register_blueprint(voice.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(media.bp)

@@ -14,6 +14,9 @@ import tempfile
 from pathlib import Path
 
 from flask import current_app
+from sqlalchemy.exc import OperationalError
+
+from ivr import twilio_ids
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +48,15 @@ def spool(draft_id: str, form) -> Path:
     return path
 
 
+def _set_aside(path: Path, exc: Exception) -> None:
+    """Move a callback that can never replay into `rejected/`, with a log line (not retried forever)."""
+    rejected = path.parent / "rejected"
+    rejected.mkdir(exist_ok=True)
+    os.replace(path, rejected / path.name)
+    log.error("spooled recording callback %s can never be replayed (%s: %s); moved to %s",
+              path.stem, type(exc).__name__, exc, rejected)
+
+
 def replay() -> int:
     """Persist every spooled callback through ivr.shares; returns how many were replayed."""
     from ivr import shares
@@ -56,15 +68,26 @@ def replay() -> int:
         return 0
     done = 0
     for path in sorted(folder.glob("*.json")):
-        record = json.loads(path.read_text())
-        draft_id = str(record.get("draft") or "")
+        try:
+            record = json.loads(path.read_text())
+            draft_id = str(record.get("draft") or "")
+            form = record["form"]
+            if not twilio_ids.valid("RE", form.get("RecordingSid")):
+                raise ValueError("malformed RecordingSid")
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            _set_aside(path, exc)  # can never replay: keep it for a person, stop retrying it
+            continue
         try:
             draft = db.session.get(ShareDraft, int(draft_id)) if draft_id.isdigit() else None
-            shares.receive_from_callback(draft, record["form"])  # commits, then enqueues processing
+            shares.receive_from_callback(draft, form)  # commits, then enqueues processing
             db.session.commit()
-        except Exception:
-            db.session.rollback()
+        except OperationalError:
+            db.session.rollback()  # the database is still away: try again next sweep
             log.exception("spooled recording callback %s still cannot be persisted", path.stem)
+            continue
+        except Exception as exc:
+            db.session.rollback()
+            _set_aside(path, exc)
             continue
         path.unlink()
         done += 1

@@ -23,15 +23,18 @@ class CircleStatus:
 def status_of(circle: Circle, now: datetime | None = None) -> CircleStatus:
     """The circle's status at `now` (default: this moment), from its schedule and its live meeting."""
     now = now or datetime.now(timezone.utc)
-    live = circles.is_live(circles.current_session(circle))
+    session = circles.current_session(circle)
+    live = circles.is_live(session)
+    # Staff started it from the console (issue 13): callers may join, and the first one starts it.
+    started = live or bool(session is not None and session.staff_started)
     meeting = schedule.current_or_next(circle, now)
     in_window = meeting.is_open(now)
-    if in_window or (live and meeting.start - now <= timedelta(minutes=circle.duration_min)):
+    if in_window or (started and meeting.start - now <= timedelta(minutes=circle.duration_min)):
         # On now (or started early by the facilitator): the next chance is the meeting after it.
         following = schedule.next_meeting(circle, meeting.start)
     else:
         following = meeting  # closed, or live past its end: the next scheduled meeting is the next chance
-    return CircleStatus(open=in_window or live, live=live, meeting=meeting, next_time=following)
+    return CircleStatus(open=in_window or started, live=live, meeting=meeting, next_time=following)
 
 
 def staff_text(circle: Circle, now: datetime | None = None) -> str:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ivr import schedule
@@ -32,11 +32,9 @@ MENU_GRACE = timedelta(minutes=10)
 JOIN_GRACE = timedelta(minutes=2)
 #: A meeting nobody ended (no conference ever started) is forgotten after this long.
 STALE_SESSION = timedelta(hours=6)
-PIN_DIGITS = (4, 8)
+#: New facilitators choose 6 to 8 digits (older 4-digit PINs still verify).
+PIN_DIGITS = (6, 8)
 FINAL_CALL_STATUSES = ("completed", "busy", "failed", "no-answer", "canceled")
-#: Wrong PINs for one circle, summed over all calls, that pause PIN sign-in (someone is guessing).
-PIN_FAILURES_PER_WINDOW = 20
-PIN_WINDOW = timedelta(minutes=15)
 
 
 class CircleError(ValueError):
@@ -182,21 +180,18 @@ def choose_circle(call_sid: str, circle: Circle | None) -> None:
     state.circle_id = circle.id if circle else None
 
 
-def note_pin_failure(call_sid: str) -> int:
-    """Count a wrong PIN on this call; returns the failures so far."""
-    state = call_state(call_sid)
-    state.pin_failures = (state.pin_failures or 0) + 1
-    return state.pin_failures
+def registered_facilitator_phone(circle: Circle, caller) -> bool:
+    """True when this caller's number (by HMAC) is registered to an active facilitator of the circle."""
+    if caller is None:
+        return False
+    return db.session.execute(
+        select(CircleFacilitator.id).filter_by(circle_id=circle.id, active=True, phone_hash=caller.number_hash).limit(1)
+    ).first() is not None
 
 
-def pin_guessing(circle: Circle, now: datetime | None = None) -> bool:
-    """True when this circle's PIN has failed too often lately (across calls): refuse PINs for now."""
-    since = (now or utcnow()) - PIN_WINDOW
-    failures = db.session.execute(
-        select(func.coalesce(func.sum(CircleCall.pin_failures), 0))
-        .where(CircleCall.circle_id == circle.id, CircleCall.created_at > since)
-    ).scalar_one()
-    return failures >= PIN_FAILURES_PER_WINDOW
+def register_facilitator_phone(facilitator: CircleFacilitator, number_hash: str | None) -> None:
+    """Register (or, with None, forget) the HMAC of the facilitator's own phone."""
+    facilitator.phone_hash = number_hash
 
 
 def log_in_facilitator(call_sid: str, facilitator: CircleFacilitator) -> None:
@@ -204,7 +199,6 @@ def log_in_facilitator(call_sid: str, facilitator: CircleFacilitator) -> None:
     state = call_state(call_sid)
     state.facilitator_id = facilitator.id
     state.circle_id = facilitator.circle_id
-    state.pin_failures = 0
 
 
 def keep_first_name(call_sid: str, recording_sid: str | None, recording_url: str | None) -> None:
@@ -264,6 +258,13 @@ def live_sessions() -> list[CircleSession]:
 def set_session_lock(session: CircleSession, locked: bool) -> None:
     """The facilitator's lock for this meeting: no new participants while locked."""
     session.locked = locked
+
+
+def start_from_console(circle: Circle) -> CircleSession:
+    """Staff start the meeting from the console: callers entering start the conference, no PIN needed."""
+    session = open_session(circle)
+    session.staff_started = True
+    return session
 
 
 def is_live(session: CircleSession | None) -> bool:

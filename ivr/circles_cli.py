@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from ivr import circle_status, circles
+from ivr.callers import number_hash
 from ivr.extensions import db
 
 
@@ -41,17 +43,20 @@ def create(number, name, topic, language, days, start_time, timezone_name, durat
 @click.option("--circle", "number", type=int, required=True, help="The circle's number.")
 @click.option("--label", required=True, help="How the facilitator appears to staff.")
 @click.option("--staff-user-id", type=int, default=None)
-@click.option("--pin", prompt=True, hide_input=True, confirmation_prompt=True, help="4-8 digits (asked if omitted).")
+@click.option("--pin", prompt=True, hide_input=True, confirmation_prompt=True, help="6-8 digits (asked if omitted).")
+@click.option("--phone", default=None, help="Their own phone (only its HMAC is kept): skips the circle-wide PIN pause.")
 @with_appcontext
-def add_facilitator(number, label, staff_user_id, pin):
+def add_facilitator(number, label, staff_user_id, pin, phone):
     """Assign a facilitator to a circle with a keypad PIN (stored hashed)."""
     circle = circles.find_circle(number)
     if circle is None:
         raise click.BadParameter(f"no active circle {number}")
     try:
-        circles.add_facilitator(circle, label, pin, staff_user_id=staff_user_id)
+        facilitator = circles.add_facilitator(circle, label, pin, staff_user_id=staff_user_id)
     except circles.CircleError as exc:
         raise click.BadParameter(str(exc)) from exc
+    if phone:
+        circles.register_facilitator_phone(facilitator, number_hash(phone, current_app.config["CALLER_HASH_KEY"]))
     db.session.commit()
     click.echo(f"facilitator {label} added to circle {number}")
 

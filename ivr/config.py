@@ -52,6 +52,13 @@ def _defaults(var_dir: Path) -> dict:
         "DEFAULT_LANGUAGE": "en",
         "GATHER_TIMEOUT": 6,
         "LOG_LEVEL": "INFO",
+        # Bodies: Twilio's webhooks and staff forms are a few kB; anything bigger is refused (413).
+        "MAX_CONTENT_LENGTH": 64 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 64 * 1024,
+        "MAX_FORM_PARTS": 200,
+        # A hung database: connecting gives up after 3 s, one round trip in a web request after 5 s.
+        "DB_CONNECT_TIMEOUT_S": 3,
+        "DB_STATEMENT_TIMEOUT_S": 5,
         "STORAGE_URL": None,  # s3://bucket/prefix for shared object storage; unset: the directory STORAGE_DIR
         "STORAGE_TIMEOUT": 10,  # seconds for one object-store call
         "STORAGE_CHECK_AT_START": "1",
@@ -60,7 +67,8 @@ def _defaults(var_dir: Path) -> dict:
 
 
 _INT_KEYS = {"SHARE_RETENTION_DAYS", "MAX_SHARE_SECONDS", "MAX_REPLY_SECONDS", "GATHER_TIMEOUT", "TWILIO_TIMEOUT",
-             "SHARE_MAX_ATTEMPTS", "SWEEP_INTERVAL_S"}
+             "SHARE_MAX_ATTEMPTS", "SWEEP_INTERVAL_S", "MAX_CONTENT_LENGTH", "MAX_FORM_MEMORY_SIZE",
+             "MAX_FORM_PARTS", "DB_CONNECT_TIMEOUT_S", "DB_STATEMENT_TIMEOUT_S"}
 
 
 def load_config(test_config: dict | None = None, environ: os._Environ | dict | None = None) -> dict:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -29,7 +30,6 @@ log = logging.getLogger(__name__)
 PROCESS_JOB = "workers.jobs.process_share"
 FORGET_JOB = "ivr.shares.forget_twilio_copy"
 REFERENCE_DIGITS = 6
-MAX_PIN_FAILURES = 5
 #: Statuses processing may (re)start from; anything else is decided or gone.
 PROCESSABLE = ("received", "processing", "needs_listening", "failed", "queued")
 #: Statuses shown in the moderation queue.
@@ -68,8 +68,12 @@ def hash_pin(pin: str) -> str:
 
 
 def check_pin(share: Share, pin: str) -> bool:
-    """True if the PIN opens this share; repeated failures lock it (counted on the share)."""
-    if not share.pin_hash or (share.pin_failures or 0) >= MAX_PIN_FAILURES:
+    """True if the PIN opens this share (wrong tries are counted on the share for staff).
+
+    Locking is not decided here: ivr.guesses pauses tries by their own time, so a lock expires
+    and a stranger who knows the reference cannot stop the owner for good.
+    """
+    if not share.pin_hash:
         return False
     try:
         _hasher.verify(share.pin_hash, pin)
@@ -294,6 +298,44 @@ def mark_needs_listening(share_id: int, reason: str) -> Share | None:
     return share
 
 
+#: Failed fetches are retried by the sweep for this long after the recording was made.
+FETCH_RETRY_FOR = timedelta(days=1)
+
+
+def schedule_fetch_retry(share_id: int, now: datetime | None = None) -> datetime | None:
+    """The recording could not be fetched or stored after every retry: let the sweep try again later.
+
+    The wait grows with the share's age (a quarter of it, 5 minutes to 4 hours), for a day; after
+    that a moderator's Retry is the way. Returns when the next try is due (None: no more).
+    """
+    share = get(share_id)
+    now = now or utcnow()
+    if share is None or share.twilio_deleted or share.status in CLOSED_STATUSES:
+        return None
+    created = share.created_at if share.created_at.tzinfo else share.created_at.replace(tzinfo=timezone.utc)
+    age = now - created
+    if age > FETCH_RETRY_FOR:
+        share.retry_after = None
+        return None
+    wait = min(max(age / 4, timedelta(minutes=5)), timedelta(hours=4))
+    share.retry_after = now + wait
+    db.session.flush()
+    return share.retry_after
+
+
+#: Failure reasons that mean Twilio never had the audio (or no longer has it) and we hold none.
+NO_AUDIO_AT_TWILIO = ("twilio:", "processing failed: the recording could not be found at Twilio")
+
+
+def retryable(share: Share) -> bool:
+    """True when processing can run again: the share awaits a decision and its audio is still somewhere."""
+    if share.status not in RETRYABLE:
+        return False
+    if share.original_key:
+        return True
+    return not share.twilio_deleted and not (share.failure_reason or "").startswith(NO_AUDIO_AT_TWILIO)
+
+
 def mark_failed(share_id: int, reason: str) -> Share | None:
     """Processing gave up: record why (the share is kept and shown to moderators)."""
     share = get(share_id)
@@ -410,23 +452,36 @@ def set_tier(share_id: int, tier: str, actor: str) -> tuple[Share, str | None]:
     return share, previous
 
 
-def retry_processing(share_id: int) -> Share:
-    """Run a share's processing again (a moderator's retry); it stays where it is until the job runs.
+def retry_processing(share_id: int, actor: str) -> Share:
+    """Run a share's processing again from the start: a moderator's Retry, or the sweep's backoff.
 
-    Commits, then enqueues; raises ShareError when there is no recording to process.
+    One path for both. The share stays where it is (in the queue) until the job runs; attempts
+    start afresh and any pending backoff is cleared. Commits, then enqueues under a fresh job id
+    (the first run's id may still sit in rq's failed registry). If Redis is away, the share is
+    due again at once, so the next sweep enqueues it. Raises ShareError when there is nothing to
+    process (then the share is no longer due for the sweep either).
     """
     share = get(share_id)
-    if share is None or share.status not in RETRYABLE:
+    if share is None or not retryable(share):
+        if share is not None and share.retry_after is not None:
+            share.retry_after = None
+            db.session.commit()
+        if share is not None and share.status in RETRYABLE:
+            raise ShareError("there is no recording to process: Twilio has none and we hold none")
         raise ShareError("this share cannot be processed again")
-    if not (share.original_key or share.recording_url):
-        raise ShareError("there is no recording to process: Twilio reported none")
-    share.attempts = 0  # a fresh set of attempts, so the limit does not stop it at once
-    db.session.commit()
+    share.attempts, share.retry_after = 0, None  # a fresh set of attempts, so the limit does not stop it at once
+    _audit(share, "retried", actor)
+    db.session.commit()  # before enqueueing: the worker must see the row
     options = processing_job_options(share)
-    # Its own job id: the first run's id may still sit in rq's failed registry.
     options["job_id"] = f"share-{share.recording_sid}-retry-{int(utcnow().timestamp())}"
     share_id = share.id
-    jobs.enqueue(PROCESS_JOB, share_id, True, **options)
+    try:
+        jobs.enqueue(PROCESS_JOB, share_id, True, **options)
+    except Exception:  # Redis away: due again now, so the next sweep enqueues it
+        log.warning("share %s: retry not enqueued now; the sweep will", share.reference, exc_info=True)
+        share = get(share_id)
+        share.retry_after = utcnow()
+        db.session.commit()
     return get(share_id)
 
 
@@ -513,7 +568,10 @@ def _forget_later(share: Share) -> None:
     # Commit before enqueueing: an rq worker may pick the job up at once and must see the row.
     if not share.twilio_deleted:
         db.session.commit()
-        jobs.enqueue(FORGET_JOB, share.id, job_id=f"forget-{share.recording_sid}")
+        try:
+            jobs.enqueue(FORGET_JOB, share.id, job_id=f"forget-{share.recording_sid}")
+        except Exception:  # Redis away: the sweep deletes Twilio's copy of every discarded/deleted share
+            log.warning("share %s: Twilio copy not forgotten yet; the sweep will", share.reference, exc_info=True)
 
 
 def _purge(share: Share) -> None:

@@ -33,6 +33,8 @@ class PeerlineWorker(Worker):
 
     #: Keep the periodic sweep scheduled from this worker's maintenance (off with --no-sweep).
     peerline_sweep = True
+    #: While Redis is away, look again at least this often (rq's default backs off to 60 s).
+    max_connection_wait_time = 10.0
 
     def execute_job(self, job, queue):
         """Close the parent's pooled connections (it should hold none), then fork as usual."""
@@ -49,6 +51,20 @@ class PeerlineWorker(Worker):
                     sweep.ensure_scheduled(self.queues[0])
             except Exception:  # upkeep must never stop the worker
                 self.log.exception("could not schedule the sweep")
+
+    @property
+    def should_run_maintenance_tasks(self):
+        """rq's 10-minute upkeep, or at once when our scheduler process has died.
+
+        A Redis outage kills rq's scheduler process; rq itself only restarts it at the next
+        maintenance (up to 10 minutes), and retries and the sweep wait that long. The worker loop
+        asks this after every dequeue attempt, so the scheduler is back as soon as Redis is.
+        """
+        if super().should_run_maintenance_tasks:
+            return True
+        scheduler = self.scheduler
+        process = getattr(scheduler, "_process", None) if scheduler else None
+        return bool(self.last_cleaned_at and process is not None and not process.is_alive())
 
     def main_work_horse(self, job, queue):
         """In the forked horse: forget inherited pool entries, then run the job in the app."""

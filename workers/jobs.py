@@ -104,7 +104,6 @@ def _pipeline(app, share) -> Outcome:
         return Outcome(share.id, share.status, "closed while processing")
     if original_key is None:  # the recording is gone at Twilio and we never stored it
         return _give_up(share.id, "the recording could not be found at Twilio")
-    _forget_twilio_copy(share)
 
     started = time.monotonic()
     data = _read(original_key)
@@ -112,8 +111,14 @@ def _pipeline(app, share) -> Outcome:
     try:
         segment = audio.decode(data, max_duration_s=limit)
     except audio.AudioError as exc:
-        # Corrupt, zero-length, implausible or far too long: retrying cannot help.
+        if not share.twilio_deleted:
+            # Maybe a bad download: drop our copy and fetch Twilio's again (kept until ours decodes).
+            _drop_original(share, original_key)
+            raise Transient(f"the stored copy did not decode: {exc}") from exc
+        # Corrupt, zero-length, implausible or far too long, and no other copy: retrying cannot help.
         return _give_up(share.id, str(exc))
+    # Only now that our copy decodes is Twilio's copy deleted.
+    _forget_twilio_copy(share)
     stats = audio.measure(segment)
     duration_s = int(round(stats.duration_s))
     truncated = share.truncated
@@ -189,11 +194,14 @@ def _ensure_original(app, share) -> str | None:
 
     store = storage()
     key = share.original_key or original_key_for(share)
-    try:
-        if store.exists(key):
-            return key
-    except OSError as exc:
-        raise Transient(f"storage unavailable: {exc}") from exc
+    # While Twilio still has its copy, an unrecorded object under our key is not trusted: it may be
+    # an undecodable copy whose removal failed (_drop_original). Fetching again overwrites it.
+    if share.original_key or share.twilio_deleted:
+        try:
+            if store.exists(key):
+                return key
+        except Exception as exc:  # any backend: OSError, StorageUnavailable, a botocore error
+            raise Transient(f"storage unavailable: {exc}") from exc
     if share.twilio_deleted:
         return None
     from ivr import telephony
@@ -206,12 +214,29 @@ def _ensure_original(app, share) -> str | None:
         return None
     try:
         store.put(key, data)
-    except OSError as exc:
+    except Exception as exc:  # any backend's error: Twilio's copy is kept and the fetch retried
         raise Transient(f"could not store the recording: {exc}") from exc
     # Remember the key at once, so that a crash after this point never fetches twice.
     shares.record_original(share.id, key)
     db.session.commit()
     return key
+
+
+def _drop_original(share, key: str) -> None:
+    """Forget a stored original that does not decode, so the next attempt fetches Twilio's copy again.
+
+    Removing the object is best effort on either backend (the directory raises OSError, S3 its own
+    errors): the next fetch overwrites it anyway, because an unrecorded key is not trusted.
+    """
+    from ivr.extensions import db
+    from ivr.storage import storage
+    try:
+        storage().delete(key)
+    except Exception:  # noqa: BLE001 - any backend; the refetch overwrites the object
+        log.warning("share %s: could not remove the undecodable copy %s; the next fetch replaces it",
+                    share.reference, key, exc_info=True)
+    share.original_key = None
+    db.session.commit()
 
 
 def _forget_twilio_copy(share) -> None:
@@ -320,9 +345,23 @@ def _transient_failure(app, share_id: int, attempt: int, reason: str) -> Outcome
     max_attempts = _max_attempts(app)
     if attempt >= max_attempts:
         log.error("share %s: giving up after %s attempts: %s", share_id, attempt, reason)
-        return _give_up(share_id, reason)
+        outcome = _give_up(share_id, reason)
+        _retry_fetch_later(share_id)
+        return outcome
     log.warning("share %s: attempt %s of %s failed, will retry: %s", share_id, attempt, max_attempts, reason)
     raise Transient(reason)
+
+
+def _retry_fetch_later(share_id: int) -> None:
+    """We hold no copy (fetch or store kept failing): the sweep tries again with backoff for a day."""
+    from ivr import shares
+    from ivr.extensions import db
+    share = shares.get(share_id)
+    if share is not None and not share.original_key:
+        when = shares.schedule_fetch_retry(share_id)
+        db.session.commit()
+        log.warning("share %s: no stored copy yet; the sweep retries %s", share.reference,
+                    f"at {when:%H:%M} UTC" if when else "no more (a moderator can press Retry)")
 
 
 def _max_attempts(app) -> int:

@@ -38,13 +38,17 @@ class SweepReport:
     purged: list[int] = field(default_factory=list)
     replayed_callbacks: int = 0
     reminders_released: list[int] = field(default_factory=list)
+    retried: list[int] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)
 
     def summary(self) -> str:
         """One line for logs and the CLI."""
         return (f"spooled callbacks replayed {self.replayed_callbacks}, "
                 f"stuck reminders sent again {len(self.reminders_released)}, "
                 f"re-enqueued {len(self.requeued)}, still running or waiting {len(self.still_running)}, "
-                f"Twilio copies deleted {len(self.twilio_forgotten)}, audio purged {len(self.purged)}")
+                f"failed fetches retried {len(self.retried)}, "
+                f"Twilio copies deleted {len(self.twilio_forgotten)}, audio purged {len(self.purged)}, "
+                f"shares skipped after an error {len(self.skipped)}")
 
 
 def run(*, now: datetime | None = None, stuck_after: timedelta | None = None,
@@ -61,15 +65,41 @@ def run(*, now: datetime | None = None, stuck_after: timedelta | None = None,
     stuck_after = DEFAULT_STUCK_AFTER if stuck_after is None else stuck_after
     heartbeat_grace = DEFAULT_HEARTBEAT_GRACE if heartbeat_grace is None else heartbeat_grace
     report = SweepReport()
-    from ivr import callback_spool
-    report.replayed_callbacks = callback_spool.replay()  # shares the database refused at callback time
-    from ivr import reminders
-    report.reminders_released = reminders.release_stuck(now)  # claimed by a worker that died
-    _requeue_stranded(report, now - stuck_after, heartbeat_grace, limit, progress)
-    _forget_twilio_copies(report, now - stuck_after, limit, progress)
-    _purge_expired(report, now - timedelta(days=int(config["SHARE_RETENTION_DAYS"])), limit, progress)
+    from ivr import callback_spool, reminders
+    # Each phase, and each share within one, fails alone: one bad row never stops the rest.
+    report.replayed_callbacks = _phase("replay spooled callbacks", callback_spool.replay) or 0
+    report.reminders_released = _phase("release stuck reminders", reminders.release_stuck, now) or []
+    _phase("re-enqueue stranded shares", _requeue_stranded, report, now - stuck_after, heartbeat_grace, limit,
+           progress)
+    _phase("retry failed fetches", _retry_unfetched, report, now, limit, progress)
+    _phase("forget Twilio copies", _forget_twilio_copies, report, now - stuck_after, limit, progress)
+    _phase("purge expired audio", _purge_expired, report,
+           now - timedelta(days=int(config["SHARE_RETENTION_DAYS"])), limit, progress)
     log.info("sweep: %s", report.summary())
     return report
+
+
+def _phase(name: str, fn, *args):
+    """Run one phase of the sweep; a failure is logged and rolled back, and the sweep goes on."""
+    from ivr.extensions import db
+    try:
+        return fn(*args)
+    except Exception:
+        db.session.rollback()
+        log.exception("sweep: %s failed; the other phases still run", name)
+        return None
+
+
+def _each(report: SweepReport, share_id: int, fn) -> None:
+    """Handle one share in its own transaction: committed, or rolled back, logged and skipped."""
+    from ivr.extensions import db
+    try:
+        fn()
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        report.skipped.append(share_id)
+        log.exception("sweep: share %s skipped this time", share_id)
 
 
 # --- stranded shares ---------------------------------------------------------------------------
@@ -80,18 +110,47 @@ def _requeue_stranded(report: SweepReport, older_than: datetime, grace: timedelt
     from ivr.models import Share
 
     candidates = list(db.session.execute(
-        select(Share).where(Share.status.in_(("received", "processing")), Share.created_at <= older_than)
+        select(Share.id).where(Share.status.in_(("received", "processing")), Share.created_at <= older_than)
         .order_by(Share.created_at).limit(limit)
     ).scalars())
+
+    def requeue(share_id: int) -> None:
+        share = shares.get(share_id)
+        if _job_alive(shares.processing_job_options(share)["job_id"], grace):
+            report.still_running.append(share.id)
+            return
+        log.warning("sweep: share %s stranded in %r (attempt %s); enqueueing it again",
+                    share.reference, share.status, share.attempts)
+        shares.enqueue_processing(share)
+        report.requeued.append(share.id)
+
     with progress(candidates, "Checking stranded shares") as batch:
-        for share in batch:
-            if _job_alive(shares.processing_job_options(share)["job_id"], grace):
-                report.still_running.append(share.id)
-                continue
-            log.warning("sweep: share %s stranded in %r (attempt %s); enqueueing it again",
-                        share.reference, share.status, share.attempts)
-            shares.enqueue_processing(share)
-            report.requeued.append(share.id)
+        for share_id in batch:
+            _each(report, share_id, lambda: requeue(share_id))
+
+
+def _retry_unfetched(report: SweepReport, now: datetime, limit: int, progress) -> None:
+    """Shares whose fetch or store failed after all their retries: try again when their backoff is up."""
+    from ivr import shares
+    from ivr.extensions import db
+    from ivr.models import Share
+
+    due = list(db.session.execute(
+        select(Share.id).where(Share.retry_after.is_not(None), Share.retry_after <= now)
+        .order_by(Share.retry_after).limit(limit)
+    ).scalars())
+
+    def retry(share_id: int) -> None:
+        try:
+            shares.retry_processing(share_id, actor="sweep")
+        except shares.ShareError as exc:  # decided, gone, or no audio left: no longer due
+            log.info("sweep: share %s not retried: %s", share_id, exc)
+            return
+        report.retried.append(share_id)
+
+    with progress(due, "Retrying failed fetches") as batch:
+        for share_id in batch:
+            _each(report, share_id, lambda: retry(share_id))
 
 
 def _job_alive(job_id: str, grace: timedelta) -> bool:
@@ -122,14 +181,22 @@ def _job_alive(job_id: str, grace: timedelta) -> bool:
 # --- Twilio copies and retention ---------------------------------------------------------------
 
 def _forget_twilio_copies(report: SweepReport, older_than: datetime, limit: int, progress) -> None:
-    """Delete Twilio's copy of recordings we hold ourselves (a job's delete may have failed)."""
+    """Delete Twilio's copy of recordings we hold (and decoded), and of every discarded or deleted share.
+
+    A copy is kept while it is the only one: a share whose stored original is missing or did not
+    decode still has its audio only at Twilio.
+    """
+    from sqlalchemy import and_, or_
     from ivr import shares
     from ivr.extensions import db
     from ivr.models import Share
 
     pending = list(db.session.execute(
-        select(Share.id).where(Share.twilio_deleted.is_(False), Share.original_key.is_not(None),
-                               Share.created_at <= older_than).limit(limit)
+        select(Share.id).where(
+            Share.twilio_deleted.is_(False),
+            or_(Share.status.in_(("discarded", "deleted")),
+                and_(Share.original_key.is_not(None), Share.retry_after.is_(None))),
+            Share.created_at <= older_than).limit(limit)
     ).scalars())
     with progress(pending, "Deleting Twilio's copies") as batch:
         for share_id in batch:
@@ -151,15 +218,18 @@ def _purge_expired(report: SweepReport, older_than: datetime, limit: int, progre
         select(Share.id).where(Share.created_at <= older_than, Share.status.not_in(("deleted", "published")))
         .order_by(Share.created_at).limit(limit)
     ).scalars())
+
+    def purge(share_id: int) -> None:
+        share = shares.get(share_id)
+        if share is None or share.status in ("deleted", "published"):
+            return  # a published story is the caller's gift to the library; staff unpublish it
+        # delete() removes audio, transcript and derived copies, and leaves a content-free audit entry.
+        shares.delete(share_id, actor="retention")
+        report.purged.append(share_id)
+
     with progress(expired, "Purging audio past retention") as batch:
         for share_id in batch:
-            share = shares.get(share_id)
-            if share is None or share.status in ("deleted", "published"):
-                continue  # a published story is the caller's gift to the library; staff unpublish it
-            # delete() removes audio, transcript and derived copies, and leaves a content-free audit entry.
-            shares.delete(share_id, actor="retention")
-            db.session.commit()
-            report.purged.append(share_id)
+            _each(report, share_id, lambda: purge(share_id))
 
 
 # --- scheduling --------------------------------------------------------------------------------

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import logging
 
-from ivr import circle_control, circles
+from ivr import circle_control, circles, guesses
 from ivr.actions.circles import chosen_circle, facilitated_session, report_failures
 from ivr.actions.registry import action
 
 log = logging.getLogger(__name__)
-MAX_PIN_FAILURES = 3
 
 
 def facilitator_control(name: str):
@@ -36,19 +35,33 @@ def circle_fac_pin(ctx, step, response):
 
 @circle_fac_pin.on_input
 def circle_fac_pin_entered(ctx, step, response):
-    """Verify the PIN against the circle's facilitators; three wrong tries end the attempt."""
+    """Verify the PIN, counting each try by its own time (see ivr.guesses for the limits).
+
+    Three wrong tries per call, then the main menu; a caller who used them is refused before any
+    PIN is checked. A paused circle or caller is told how long; a facilitator calling from their
+    registered phone skips the circle-wide pause (strangers cannot lock them out).
+    """
     pin = (ctx.form.get("Digits") or "").strip("#* ")
     circle = chosen_circle(ctx)
-    if circle is not None and circles.pin_guessing(circle):
-        log.warning("PIN sign-in paused for circle %s: too many wrong PINs lately", circle.number)
+    sid, caller_id = ctx.call.call_sid, ctx.call.caller_id
+    if guesses.calls_tries_used(guesses.CIRCLE_PIN, sid):
+        ctx.log(step.name, "no_more_tries")
+        ctx.voice.speak(response, "circle_fac_pin_no_more_tries")
+        return "main_menu"
+    wait = guesses.caller_pause(guesses.CIRCLE_PIN, caller_id)
+    if wait is None and circle is not None and not circles.registered_facilitator_phone(circle, ctx.caller):
+        wait = guesses.target_pause(guesses.CIRCLE_PIN, circle.id)
+    if wait is not None:
+        log.warning("PIN sign-in paused for circle %s: too many wrong PINs lately", circle.number if circle else "?")
         ctx.log(step.name, "paused")
-        ctx.voice.speak(response, "circle_fac_pin_locked")
+        unit, values = guesses.spoken_wait(wait)
+        ctx.voice.speak(response, f"circle_fac_pin_paused_{unit}", **values)
         return "main_menu"
     facilitator = circles.verify_facilitator(circle, pin) if circle else None
+    guesses.note(guesses.CIRCLE_PIN, circle.id if circle else None, sid, caller_id, ok=facilitator is not None)
     if facilitator is None:
-        failures = circles.note_pin_failure(ctx.call.call_sid)
         ctx.log(step.name, "wrong")  # never the digits
-        if failures >= MAX_PIN_FAILURES:
+        if guesses.calls_tries_used(guesses.CIRCLE_PIN, sid):
             ctx.voice.speak(response, "circle_fac_pin_locked")
             return "main_menu"
         ctx.voice.speak(response, "circle_fac_pin_wrong")

@@ -142,7 +142,7 @@ def circle_enter(ctx, step, response):
         session.conference_name,
         participant_label=participant.label,
         muted=participant.muted and not facilitator,
-        start_conference_on_enter=facilitator,
+        start_conference_on_enter=facilitator or session.staff_started,
         end_conference_on_exit=False,  # the facilitator steps out to the star menu mid-circle
         beep=False,
         wait_url=ctx.url(f"/voice/circles/wait?c={circle.id}" + ("&f=1" if facilitator else "")),

@@ -9,7 +9,7 @@ from typing import Callable
 
 from sqlalchemy import select
 
-from ivr import shares
+from ivr import guesses, shares
 from ivr.actions import keypad
 from ivr.actions.registry import action
 from ivr.extensions import db
@@ -54,6 +54,8 @@ def register(door: Door, fits: Callable[[Share], bool], opened: Callable) -> Non
         if crisis(ctx):
             return "crisis"
         share = pin_entered(ctx, step, response, door, fits)
+        if isinstance(share, str):
+            return share  # over a guessing limit (ivr.guesses): the main menu
         return opened(ctx, response, share) if share is not None else None
 
 
@@ -85,15 +87,27 @@ def reference_entered(ctx, step, response, door: Door, fits: Callable[[Share], b
     return None
 
 
-def pin_entered(ctx, step, response, door: Door, fits: Callable[[Share], bool]) -> Share | None:
-    """The share this PIN opens (noted on the call), or None after re-asking for the reference."""
+def pin_entered(ctx, step, response, door: Door, fits: Callable[[Share], bool]) -> Share | str | None:
+    """The share this PIN opens (noted on the call), None after re-asking for the reference, or
+    "main_menu" when ivr.guesses' limits refuse the try: 3 per call; a share or caller tried too
+    often is paused (15 min, 1 h, 24 h) and the caller hears how long."""
     pin = keypad.pressed(ctx).rstrip("#")
     share = shares.get(keypad.arg_id("s") or 0)
     if not pin and keypad.pound_alone(ctx):  # back one level: the reference again
         keypad.chose(ctx)
         ask_reference(ctx, response, door)
         return None
-    if share is None or not fits(share) or not shares.check_pin(share, pin):
+    refused = _over_the_limit(ctx, step, response, share)
+    if refused:
+        return refused
+    ok = share is not None and fits(share) and bool(pin) and shares.check_pin(share, pin)
+    if pin:  # every try is counted by its own time, whichever door it came through (issue 13)
+        guesses.note(guesses.SHARE_PIN, share.id if share else None, ctx.call.call_sid, ctx.call.caller_id, ok=ok)
+    if not ok:
+        if guesses.calls_tries_used(guesses.SHARE_PIN, ctx.call.call_sid):
+            ctx.voice.speak(response, door.no_match)
+            ctx.voice.speak(response, "my_shares_no_more_tries")
+            return "main_menu"
         keypad.miss(ctx, step, response, door.no_match if pin else "no_input", lambda r: ask_reference(ctx, r, door))
         return None
     keypad.chose(ctx)
@@ -107,3 +121,20 @@ def unlocked(ctx, door: Door, share_id: int) -> bool:
     return db.session.execute(
         select(CallStep.id).filter_by(call_id=ctx.call.id, step=door.pin_step, outcome=f"unlock:{share_id}").limit(1)
     ).first() is not None
+
+
+def _over_the_limit(ctx, step, response, share: Share | None) -> str | None:
+    """"main_menu" (after saying why) when this call, this caller or this share may not try a PIN now."""
+    if guesses.calls_tries_used(guesses.SHARE_PIN, ctx.call.call_sid):
+        ctx.log(step.name, "no_more_tries")
+        ctx.voice.speak(response, "my_shares_no_more_tries")
+        return "main_menu"
+    wait = guesses.caller_pause(guesses.SHARE_PIN, ctx.call.caller_id)
+    if wait is None and share is not None:
+        wait = guesses.target_pause(guesses.SHARE_PIN, share.id)
+    if wait is None:
+        return None
+    ctx.log(step.name, "locked")
+    unit, values = guesses.spoken_wait(wait)
+    ctx.voice.speak(response, f"my_shares_locked_{unit}", **values)
+    return "main_menu"

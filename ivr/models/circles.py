@@ -52,6 +52,8 @@ class CircleFacilitator(db.Model):
     staff_user_id: Mapped[int | None] = mapped_column(Integer)  # staff accounts are wired later
     label: Mapped[str] = mapped_column(String(80))
     pin_hash: Mapped[str] = mapped_column(String(255))
+    # HMAC of the facilitator's own phone (as callers.number_hash): skips the circle-wide PIN pause.
+    phone_hash: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -73,6 +75,8 @@ class CircleSession(db.Model):
     last_speaker_id: Mapped[int | None] = mapped_column(Integer)  # a CircleParticipant id
     last_sequence: Mapped[int] = mapped_column(Integer, default=0)
     rules_announced: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Staff started it from the console: callers' entering starts the conference, no PIN needed.
+    staff_started: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -62,6 +62,8 @@ class Share(db.Model):
     reasons: Mapped[list | None] = mapped_column(JSON)
     failure_reason: Mapped[str | None] = mapped_column(String(200))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # A failed fetch/store is tried again by the sweep, with backoff, not before this time.
+    retry_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     queued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -142,6 +142,11 @@ def load_for_session(session_id: str) -> StaffUser | None:
     return user
 
 
+def end_sessions(user: StaffUser) -> None:
+    """Revoke every session of this account (sign-out): its cookies no longer load the user."""
+    user.session_nonce = new_session_nonce()
+
+
 def set_password(user: StaffUser, password: str, actor: StaffUser) -> None:
     """Change a password; every open session of the account ends."""
     _check_password_rules(password)

@@ -36,8 +36,9 @@ def login():
 @bp.post("/logout")
 @allow(*ALL_ROLES)
 def logout():
-    """End the session (POST only, with a CSRF token)."""
+    """End the session (POST only, with a CSRF token); a copied cookie stops working too."""
     audit.record("logout", "staff", current_user.id)
+    accounts.end_sessions(current_user)
     db.session.commit()
     logout_user()
     session.clear()
@@ -61,8 +62,8 @@ def home():
 
 def _safe_next(target: str | None) -> str | None:
     """Only same-site staff paths: never an open redirect."""
-    if not target:
-        return None
+    if not target or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return None  # a newline would otherwise reach the Location header (a 500, or header injection)
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not parts.path.startswith("/staff/") or target.startswith("//"):
         return None

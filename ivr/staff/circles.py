@@ -203,7 +203,8 @@ def _state(circle: Circle, session) -> dict:
         })
     present = sum(1 for p in people if p["connected"])
     locked = bool(circle.locked or session.locked)
-    return {"session": {"id": session.id, "status": session.status, "locked": bool(session.locked)},
+    return {"session": {"id": session.id, "status": session.status, "locked": bool(session.locked),
+                        "staff_started": bool(session.staff_started)},
             "participants": people, "hands": hands, "locked": locked, "present": present,
             "headline": _headline(schedule_line, session.status, present, locked)}
 
@@ -280,6 +281,18 @@ def participant_action(circle_id: int, participant_id: int, op: str):
     participant = _participant(circle, participant_id)
     action = {"mute": circle_control.mute, "unmute": circle_control.unmute, "remove": circle_control.remove}[op]
     return _control(circle, op, action(participant), participant)
+
+
+@bp.post("/<int:circle_id>/console/start")
+@allow(*RUNNERS)
+def console_start(circle_id: int):
+    """Start the meeting from the console (the facilitator's phone PIN is not needed)."""
+    circle = _circle(circle_id)
+    session = circles.start_from_console(circle)
+    audit.record("circle.start", "circle", circle.id, detail=f"session={session.id}")
+    db.session.commit()
+    flash("The circle is open: the first caller to join starts it.")
+    return redirect(url_for(".console", circle_id=circle.id))
 
 
 @bp.post("/<int:circle_id>/console/<any(mute_all, unmute_next, lock, unlock, end):op>")

@@ -18,7 +18,9 @@ login_manager.login_message = "Please sign in to continue."
 login_manager.session_protection = "strong"
 # Per-address limit on sign-in attempts, on top of the per-account lock (which a spray across
 # many accounts would never trip). Only views decorated with limiter.limit are counted.
-limiter = Limiter(key_func=get_remote_address, default_limits=[], swallow_errors=True)
+# When Redis is down the limits hold in this process's memory (fail closed-ish, never open).
+limiter = Limiter(key_func=get_remote_address, default_limits=[], swallow_errors=True,
+                  in_memory_fallback_enabled=True)
 
 ALL_ROLES = ("admin", "moderator", "facilitator")
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}

@@ -104,6 +104,9 @@ REASONS: list[tuple[str, str, str]] = [
     (r"(storage unavailable|could not store the recording|could not read the stored recording)",
      "Peerline could not read or write its audio storage.",
      "Tell whoever runs the server that storage is failing. Nothing the caller recorded is deleted."),
+    (r"stored copy did not decode",
+     "Peerline's stored copy of the recording would not play back. Twilio still has its copy.",
+     "Peerline downloads it again on its own within a day; Retry processing does it now."),
     (r"(not a RIFF/WAVE file|corrupt WAV|WAV holds no audio|implausible WAV|empty input|unreadable audio|"
      r"no audio could be decoded|unsupported sample width)",
      "The recording file is damaged and could not be played back by the server.",

@@ -67,7 +67,7 @@ def _review_page(share: Share, status: int = 200):
                            topics=stories.topics(), notes=stories.CONTENT_NOTES, review=review, replied_to=replied_to,
                            can_decide=share.status in OPEN, can_publish=share.consent == "library" and share.status in OPEN,
                            wait=review.wait_seconds(share), tiers=shares.MODERATOR_TIERS,
-                           can_retry=share.status in shares.RETRYABLE and bool(share.original_key or share.recording_url)), status
+                           can_retry=shares.retryable(share)), status
 
 
 @bp.get("/<int:share_id>/audio")
@@ -230,13 +230,14 @@ def retry(share_id: int):
     """Run transcription and screening again for a share (say, after a model was installed)."""
     share = _share(share_id)
     try:
-        share = shares.retry_processing(share.id)
+        share = shares.retry_processing(share.id, actor=f"staff:{current_user.id}")  # commits
     except shares.ShareError as exc:
         flash(str(exc), "error")
         return redirect(url_for(".detail", share_id=share.id)), 409
     audit.record("share.retry", "share", share.id)
     db.session.commit()
-    flash("Processing is running again.")
+    flash("Processing is running again." if share.retry_after is None
+          else "Processing could not start now; the next sweep will start it.")
     return redirect(url_for(".detail", share_id=share.id))
 
 

@@ -7,7 +7,7 @@ import logging
 from flask import abort, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr import circle_control, circles, engine, jobs, reminders
+from ivr import circle_control, circles, engine, jobs, reminders, twilio_ids
 from ivr.extensions import db
 from ivr.models import Call
 from ivr.models.circles import Circle, CircleParticipant, CircleSession
@@ -29,6 +29,13 @@ def _get(model, arg: str):
     return row
 
 
+def _check_ids(**fields: str) -> None:
+    """400 for a Twilio id of the wrong shape (prefix → form field; absent ids are allowed)."""
+    for prefix, name in fields.items():
+        if not twilio_ids.valid(prefix, request.form.get(name), required=False):
+            abort(400)
+
+
 def _voice(language: str) -> Voice:
     config = current_app.config
     return Voice(flows().prompts, language, config["PUBLIC_BASE_URL"], engine.crisis_values(config))
@@ -37,6 +44,7 @@ def _voice(language: str) -> Voice:
 @bp.post("/circles/conference")
 def circle_conference_status():
     """Conference status callback: keep the roster; at the start, announce the ground rules."""
+    _check_ids(CF="ConferenceSid", CA="CallSid")
     outcome = circles.apply_conference_event(request.form)
     db.session.commit()
     if outcome.announce_rules and outcome.session_id:
@@ -90,6 +98,7 @@ def circle_floor():
 def circle_name_recording():
     """recordingStatusCallback of a first-name recording: keep its id and URL once complete."""
     form = request.form
+    _check_ids(RE="RecordingSid", CA="CallSid")
     if form.get("RecordingStatus") == "completed" and form.get("CallSid"):
         circles.keep_first_name(form["CallSid"], form.get("RecordingSid"), form.get("RecordingUrl"))
         db.session.commit()

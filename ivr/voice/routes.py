@@ -5,6 +5,7 @@ import logging
 
 from flask import Blueprint, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
+from sqlalchemy.exc import OperationalError, TimeoutError as SATimeoutError
 from werkzeug.exceptions import HTTPException
 
 from ivr import engine
@@ -72,9 +73,15 @@ def apologise(exc: Exception):
         return exc
     sid = request.form.get("CallSid", "?")
     log.exception("voice webhook failed (CallSid=%s, path=%s)", sid, request.path)
-    db.session.rollback()
     config = current_app.config
-    errors, language = _note_error(sid)
+    if isinstance(exc, (OperationalError, SATimeoutError)):
+        # The database itself failed (maybe hung): touching it again would spend the seconds
+        # Twilio gives us, so apologise at once and end kindly with the crisis number.
+        _drop_session()
+        errors, language = 99, None
+    else:
+        db.session.rollback()
+        errors, language = _note_error(sid)
     voice = Voice(flows().prompts, language or config["DEFAULT_LANGUAGE"], config["PUBLIC_BASE_URL"],
                   engine.crisis_values(config))
     response = VoiceResponse()
@@ -85,6 +92,15 @@ def apologise(exc: Exception):
         voice.speak(response, "goodbye")
         response.hangup()
     return twiml(response)
+
+
+def _drop_session() -> None:
+    """Forget the failed session without a round trip (its connection is closed or invalid)."""
+    try:
+        db.session.rollback()
+    except Exception:
+        log.warning("rollback after a database failure failed too", exc_info=True)
+    db.session.remove()
 
 
 def _note_error(sid: str) -> tuple[int, str | None]:

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, request
+from flask import Blueprint, abort, request
 from werkzeug.exceptions import HTTPException
 
-from ivr import callback_spool, shares
+from ivr import callback_spool, shares, twilio_ids
 from ivr.extensions import db
 from ivr.models import ShareDraft
 from ivr.signing import require_twilio_signature
@@ -19,6 +19,10 @@ bp.before_request(require_twilio_signature)
 @bp.post("/recording")
 def recording():
     """Recording completed, absent or failed: one share per RecordingSid, whatever the repeats."""
+    if not (twilio_ids.valid("RE", request.form.get("RecordingSid"))
+            and twilio_ids.valid("CA", request.form.get("CallSid"), required=False)):
+        log.warning("refused a recording callback with a malformed Twilio id")
+        abort(400)  # never stored, never spooled: Twilio's own ids always have this shape
     draft_id = request.args.get("d", "")
     draft = db.session.get(ShareDraft, int(draft_id)) if draft_id.isdigit() else None
     share = shares.receive_from_callback(draft, request.form)

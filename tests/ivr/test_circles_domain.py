@@ -107,16 +107,16 @@ def test_pin_is_hashed_and_verified_per_circle(app):
     with app.app_context():
         circle = make_circle()
         other = make_circle(number=4, name="Anxiety")
-        sam = circles.add_facilitator(circle, "Sam", "4321")
-        circles.add_facilitator(other, "Lee", "9999")
+        sam = circles.add_facilitator(circle, "Sam", "432109")
+        circles.add_facilitator(other, "Lee", "999999")
         db.session.commit()
         stored = db.session.execute(select(CircleFacilitator).filter_by(id=sam.id)).scalar_one()
-        assert "4321" not in stored.pin_hash and stored.pin_hash.startswith("$argon2")
-        assert circles.verify_facilitator(circle, "4321").id == sam.id
-        assert circles.verify_facilitator(circle, "9999") is None  # another circle's PIN
-        assert circles.verify_facilitator(circle, "0000") is None
+        assert "432109" not in stored.pin_hash and stored.pin_hash.startswith("$argon2")
+        assert circles.verify_facilitator(circle, "432109").id == sam.id
+        assert circles.verify_facilitator(circle, "999999") is None  # another circle's PIN
+        assert circles.verify_facilitator(circle, "000000") is None
         sam.active = False
-        assert circles.verify_facilitator(circle, "4321") is None
+        assert circles.verify_facilitator(circle, "432109") is None
 
 
 # ---- admission ------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select
 
 from ivr import circles, reminders
+from ivr.callers import number_hash
 from ivr.extensions import db
 from ivr.models import CircleParticipant, CircleReminder
 from tests.ivr.test_circles_voice import closed_circle, open_circle
@@ -169,8 +170,8 @@ def test_cli_creates_circles_and_facilitators(runner, app):
                                  "--days", "tue,thu", "--time", "7pm", "--tz", "America/Chicago", "--cap", "8"])
     assert result.exit_code == 0, result.output
     assert "circle 12 created" in result.output
-    result = runner.invoke(args=["circles", "add-facilitator", "--circle", "12", "--label", "Sam"],
-                           input="4321\n4321\n")
+    result = runner.invoke(args=["circles", "add-facilitator", "--circle", "12", "--label", "Sam",
+                                 "--phone", "+15550107777"], input="432109\n432109\n")
     assert result.exit_code == 0, result.output
     result = runner.invoke(args=["circles", "create", "--number", "13", "--name", "Too big", "--days", "mon",
                                  "--time", "19:00", "--cap", "251"])
@@ -180,7 +181,9 @@ def test_cli_creates_circles_and_facilitators(runner, app):
     with app.app_context():
         circle = circles.find_circle(12)
         assert circle.timezone == "America/Chicago" and circle.start_time.hour == 19
-        assert circles.verify_facilitator(circle, "4321") is not None
+        assert circles.verify_facilitator(circle, "432109") is not None
+        assert circles.registered_facilitator_phone(circle, type("C", (), {"number_hash": number_hash(
+            "+15550107777", app.config["CALLER_HASH_KEY"])})())
     assert runner.invoke(args=["circles", "remind"]).output.strip() == "nothing due"
 
 

@@ -151,7 +151,7 @@ def test_hang_up_mid_recording_still_makes_a_share(twilio, app, caller):
 
 def test_failed_and_absent_recordings_are_recorded(twilio, app, caller):
     _, draft_id = the_record(start_recording(twilio))
-    recording_callback(twilio, draft_id, rec="RE-absent", status="absent", duration="0")
+    recording_callback(twilio, draft_id, rec="REabsent", status="absent", duration="0")
     rows = shares_in(app)
     assert [(s.status, s.failure_reason) for s in rows] == [("failed", "twilio:absent")]
     assert queued_jobs(app) == []  # nothing to process
@@ -250,8 +250,8 @@ def test_recording_callback_refuses_unsigned_requests(client, app):
 
 
 def test_callback_for_an_unknown_draft_still_keeps_the_recording(twilio, app):
-    recording_callback(twilio, 999999, rec="RE-orphan")
-    assert [(s.recording_sid, s.status, s.consent) for s in shares_in(app)] == [("RE-orphan", "received", "private")]
+    recording_callback(twilio, 999999, rec="REorphan")
+    assert [(s.recording_sid, s.status, s.consent) for s in shares_in(app)] == [("REorphan", "received", "private")]
 
 
 def test_zero_at_the_pin_reaches_the_crisis_line(twilio, app):
@@ -283,13 +283,13 @@ def test_spanish_caller_hears_only_spanish(twilio, app):
 
 def test_keep_before_the_callback_persists_the_share_once(twilio, app, caller):
     _, draft_id = the_record(start_recording(twilio))
-    record_action(twilio, rec="RE-early", duration="33")
+    record_action(twilio, rec="REearly", duration="33")
     root = press(twilio, "share_review", "2")
     (share,) = shares_in(app)
-    assert (share.recording_sid, share.status, share.duration_s) == ("RE-early", "received", 33)
+    assert (share.recording_sid, share.status, share.duration_s) == ("REearly", "received", 33)
     assert "Your message is saved" in spoken(root)
-    recording_callback(twilio, draft_id, rec="RE-early", duration="33")
+    recording_callback(twilio, draft_id, rec="REearly", duration="33")
     assert [s.id for s in shares_in(app)] == [share.id]
-    assert queued_jobs(app) == ["share-RE-early"]
+    assert queued_jobs(app) == ["share-REearly"]
     with app.app_context():
         assert db.session.get(ShareDraft, draft_id).reference == share.reference

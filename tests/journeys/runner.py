@@ -53,7 +53,7 @@ def _library(app, sim):
 
 @world("circles")
 def _circles(app, sim):
-    """English circle 3, open now, led by Sam (PIN 2468)."""
+    """English circle 3, open now, led by Sam (PIN 246813)."""
     open_circle(app)
 
 

@@ -8,7 +8,7 @@ from ivr.extensions import db
 from ivr.models.circles import CircleParticipant, CircleSession
 from ivr.simulator import Simulator
 
-PIN = "2468"
+PIN = "246813"
 
 
 def open_circle(app, facilitator_staff_id: int | None = None, number: int = 3, name: str = "Grief and loss") -> int:

@@ -58,7 +58,7 @@ def test_admin_assigns_a_facilitator_who_then_sees_only_their_circle(app, staff)
     admin, mine, other = staff("admin"), staff("facilitator"), staff("facilitator", "other@peerline.test")
     circle_id = open_circle(app)  # facilitated by nobody on staff yet
     second = open_circle(app, number=4, name="Another")
-    response = admin.post(f"/staff/circles/{circle_id}/facilitators", {"staff_id": mine.id, "pin": "1357"})
+    response = admin.post(f"/staff/circles/{circle_id}/facilitators", {"staff_id": mine.id, "pin": "135724"})
     assert response.status_code == 302
     with app.app_context():
         assigned = db.session.execute(select(CircleFacilitator).filter_by(staff_user_id=mine.id)).scalar_one()
@@ -244,3 +244,16 @@ def test_first_name_recording_plays_in_the_console_for_the_facilitator_only(app,
     assert skipped.status != "completed"
     other = roster(app)[2]
     assert fac.get(f"/staff/circles/{circle_id}/participants/{other.id}/name").status_code == 404
+
+
+def test_staff_start_the_circle_from_the_console_without_a_phone_pin(app, staff, sim):
+    """Issue 13: strangers guessing PINs cannot keep a circle from meeting; staff can start it."""
+    fac = staff("facilitator")
+    circle_id = open_circle(app, fac.id)
+    assert "Start the circle" in fac.get(f"/staff/circles/{circle_id}/console").get_data(as_text=True)
+    assert fac.post(f"/staff/circles/{circle_id}/console/start").status_code == 302
+    participant_joins(sim, CALLER)  # no facilitator on the phone: callers entering start it
+    participant_joins(sim, "+15550102222")  # (Twilio starts a conference at its second participant)
+    state = fac.get(f"/staff/circles/{circle_id}/roster").get_json()
+    assert state["session"]["status"] == "live" and state["present"] == 2
+    assert _audit(app, "circle.start")

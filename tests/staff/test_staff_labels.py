@@ -70,6 +70,7 @@ def _reasons_from_their_sources(app) -> list[str]:
              "processing failed: could not fetch the recording from Twilio: fetch recording: ConnectionError",
              "processing failed: could not fetch the recording from Twilio: fetch recording: HTTP 503",
              "processing failed: storage unavailable: [Errno 28] No space left on device",
+             "processing failed: the stored copy did not decode: not a RIFF/WAVE file",
              "no speech detected (0 ms above the recording's own level)",
              "risk words were recognised uncertainly: listen to confirm"]
     return made
@@ -85,6 +86,8 @@ def test_every_known_failure_reason_is_explained_with_what_to_do(app):
         for internal in ("twilio:", "fetch recording:", "processing failed", "_"):
             assert internal not in plain.what, (raw, plain.what)
     assert labels.reason("twilio:failed:31000").what.endswith("(Twilio error 31000).")
+    # Issue 13: an undecodable stored copy is fetched again from Twilio, so it is not "damaged for good".
+    assert "downloads it again" in labels.reason("processing failed: the stored copy did not decode: corrupt WAV").todo
     assert "Listen" in labels.reason("something new went wrong").todo  # an unknown reason still says what to do
 
 

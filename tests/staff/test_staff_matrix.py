@@ -55,6 +55,7 @@ EXPECTED: dict[str, object] = {
     "staff.circles.name_recording": RUNNERS,
     "staff.circles.participant_action": RUNNERS,
     "staff.circles.session_action": RUNNERS,
+    "staff.circles.console_start": RUNNERS,
     "staff.reports.index": MODERATION,
     "staff.reports.csv_table": MODERATION,
 }

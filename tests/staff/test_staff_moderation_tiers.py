@@ -157,6 +157,28 @@ def test_a_moderators_tier_outlives_a_retry(app, staff):
         assert any("no speech-recognition model" in r for r in share.reasons)
 
 
+def test_a_moderators_retry_and_the_sweeps_backoff_are_one_retry(app, staff):
+    """Issue 13's sweep retry and this Retry button share ivr.shares.retry_processing: a Retry
+    clears the pending backoff, so the sweep does not run the same share again."""
+    from ivr.models.base import utcnow
+    from ivr.models.shares import ShareAudit
+    from workers import sweep
+    sid = make_share(app)
+    with app.app_context():
+        shares.mark_needs_listening(sid, "processing failed: could not store the recording: disk full")
+        db.session.get(Share, sid).retry_after = utcnow() + timedelta(minutes=5)
+        db.session.commit()
+    mod = staff("moderator")
+    assert 'id="retry-form"' in mod.get(f"/staff/shares/{sid}").get_data(as_text=True)
+    assert mod.post(f"/staff/shares/{sid}/retry").status_code == 302
+    with app.app_context():
+        share = db.session.get(Share, sid)
+        assert share.retry_after is None and share.attempts == 1  # ran once, from fresh attempts
+        actors = db.session.execute(select(ShareAudit.actor).filter_by(share_id=sid, action="retried")).scalars().all()
+        assert len(actors) == 1 and actors[0].startswith("staff:")
+        assert sweep.run(now=utcnow() + timedelta(hours=1)).retried == []
+
+
 def test_retry_is_refused_when_twilio_never_had_a_recording(app, staff):
     sid = make_share(app, processed=False)
     with app.app_context():

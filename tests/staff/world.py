@@ -37,7 +37,7 @@ def build(app, facilitator_id: int) -> dict:
         "staff.stories.retitle": {"title": "Retitled"},
         "staff.stories.retag": {"content_note": "loss"},
         "staff.circles.create": {"number": "9", "name": "Matrix circle", "days": "1", "start_time": "19:00"},
-        "staff.circles.assign": {"staff_id": str(facilitator_id), "pin": "1234"},
+        "staff.circles.assign": {"staff_id": str(facilitator_id), "pin": "123456"},
         "staff.circles.circle_lock": {"locked": "1"},
     }
     return values

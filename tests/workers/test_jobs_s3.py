@@ -68,3 +68,29 @@ def test_deleting_a_share_deletes_every_object_of_it_in_the_bucket(app, recordin
         db.session.commit()
 
         assert s3_stand_in.client().list_objects_v2(Bucket=store.bucket)["KeyCount"] == 0
+
+
+def test_an_undecodable_copy_on_s3_is_replaced_from_twilios_copy(app, sim, recording):
+    """Issue 13's "delete Twilio's copy only after ours decodes", on the S3 backend."""
+    with app.app_context():
+        store = storage()
+        sid = add_twilio_recording(sim, recording)
+        share_id = make_share(recording_sid=sid, duration_s=6)
+        key = jobs.original_key_for(db.session.get(Share, share_id))
+        store.put(key, b"RIFF\x00\x00garbage")  # a bad download already stored: ours does not decode
+        from ivr import shares
+        shares.record_original(share_id, key)
+        db.session.commit()
+
+        with pytest.raises(jobs.Transient, match="did not decode"):
+            jobs.process_share(share_id)
+        db.session.expire_all()
+        share = db.session.get(Share, share_id)
+        assert share.original_key is None and not store.exists(key)  # dropped from the bucket
+        assert not share.twilio_deleted and sim.recordings.get(sid) is not None  # Twilio's copy kept
+
+        assert "needs_listening" in jobs.process_share(share_id)  # the retry fetches Twilio's copy again
+        db.session.expire_all()
+        share = db.session.get(Share, share_id)
+        assert store.get(share.original_key) == recording and share.duration_s >= 5
+        assert share.twilio_deleted and sim.recordings.get(sid) is None
