@@ -1,14 +1,14 @@
 """hardening: PIN tries by their own time, facilitators' registered phones, console starts,
 share retries with backoff
 
-Revision ID: 0010_hardening
-Revises: 0010_replies (main took the number 0010 for replies; the lead may rename this file 0011)
+Revision ID: 0011_hardening
+Revises: 0010_replies
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0010_hardening"
+revision = "0011_hardening"
 down_revision = "0010_replies"
 branch_labels = None
 depends_on = None
