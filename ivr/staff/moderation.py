@@ -133,13 +133,18 @@ def publish(share_id: int):
         story = stories.add_story(topic, title[:200], share.language, audio_bytes, share.duration_s or 0,
                                   content_note=note, share_id=share.id)
     except (shares.ShareError, stories.StoryError) as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for(".detail", share_id=share.id)), 409
+        return _refused_decision(share, exc)
     audit.record("share.publish", "share", share.id, detail=f"story={story.id} bleeps={len(indices)}")
     db.session.commit()
     flash("Published to the library.")
     return redirect(url_for(".queue"))
+
+
+def _refused_decision(share: Share, exc: Exception):
+    """A decision the domain refused: nothing of it is kept, and the review page says why (409)."""
+    db.session.rollback()
+    flash(str(exc), "error")
+    return redirect(url_for(".detail", share_id=share.id)), 409
 
 
 @bp.post("/<int:share_id>/deliver-reply")
@@ -155,9 +160,7 @@ def deliver_reply(share_id: int):
     try:
         replies.deliver(share, audio_bytes, decision, actor=f"staff:{current_user.id}")
     except (shares.ShareError, replies.ReplyError) as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for(".detail", share_id=share.id)), 409
+        return _refused_decision(share, exc)
     audit.record("reply.deliver", "share", share.id, detail=f"to={'everyone' if decision == 'published' else 'storyteller'}")
     db.session.commit()
     flash("Reply passed on.")
