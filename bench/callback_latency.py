@@ -28,9 +28,11 @@ def main() -> None:
     from rq.job import Job
     from twilio.request_validator import RequestValidator
 
-    from ivr import share_drafts, shares
+    from ivr.shares import drafts as share_drafts
+    from ivr.shares import domain as shares
     from ivr.extensions import db
-    from ivr.models import Call, Share
+    from ivr.calls.models import Call
+    from ivr.shares.models import Share
     from ivr.simulator import Simulator
     from tests.workers.pipeline_support import add_twilio_recording, kill_group, start_worker
 

@@ -27,7 +27,8 @@ def build(tmp: Path, participants: int):
     """An app on a fresh SQLite database, a simulator, and a live circle with N participants."""
     from flask_migrate import upgrade
 
-    from ivr import circles, create_app
+    from ivr import create_app
+    from ivr.circles import domain as circles
     from ivr.extensions import db
     from ivr.simulator import Simulator
     from ivr.simulator.conference import Participant
@@ -62,7 +63,7 @@ def build(tmp: Path, participants: int):
 def unmute_everyone(app, room, session_id):
     """Back to the starting state: everybody unmuted, on Twilio's side and in the roster."""
     from ivr.extensions import db
-    from ivr.models import CircleParticipant
+    from ivr.circles.models import CircleParticipant
     for p in room.participants.values():
         p.muted = False
     with app.app_context():
@@ -72,9 +73,9 @@ def unmute_everyone(app, room, session_id):
 
 def timed_mute_all(app, session_id, workers):
     """Seconds for one mute-all with this many workers, and its ControlResult."""
-    from ivr import circle_control
+    from ivr.circles import control as circle_control
     from ivr.extensions import db
-    from ivr.models import CircleSession
+    from ivr.circles.models import CircleSession
     with app.app_context():
         session = db.session.get(CircleSession, session_id)
         started = time.perf_counter()
@@ -94,9 +95,10 @@ def confirmed_muted(app, room):
 
 def timed_unmute_next(app, session_id, hands=5):
     """Raise `hands` hands, then time unmute-next for each in turn (one REST call + announcement)."""
-    from ivr import circle_control, circles
+    from ivr.circles import control as circle_control
+    from ivr.circles import domain as circles
     from ivr.extensions import db
-    from ivr.models import CircleSession
+    from ivr.circles.models import CircleSession
     times, order, raised = [], [], []
     with app.app_context():
         session = db.session.get(CircleSession, session_id)

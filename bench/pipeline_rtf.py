@@ -48,9 +48,10 @@ def main() -> None:
     wav = korean_recording(args.seconds, seed=7)
 
     from ivr.extensions import db
-    from ivr.models import Share
+    from ivr.shares.models import Share
     from ivr import audio
-    from workers import jobs, vosk_models
+    from workers import vosk_models
+    from workers import share_pipeline as jobs
     from workers.screen import screen
 
     with app.app_context():

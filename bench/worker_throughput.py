@@ -27,9 +27,9 @@ def run_batch(app, recordings: list[bytes], workers: int) -> dict:
     """Enqueue every recording as a share, run a burst worker pool, return the figures."""
     from redis import Redis
     from rq.job import Job
-    from ivr import shares
+    from ivr.shares import domain as shares
     from ivr.extensions import db
-    from ivr.models import Share
+    from ivr.shares.models import Share
     from tests.workers.pipeline_support import worker_env
 
     ids, job_ids = [], []

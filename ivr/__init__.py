@@ -2,21 +2,25 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from flask import Flask
+
+from ivr import db_deadlines, health, schema, staff, web_limits  # noqa: F401  (schema: every model loaded)
+from ivr.calls import media
+from ivr.calls import routes as voice
+from ivr.calls.flows_loader import load_validated_flows
+from ivr.circles import webhooks as circle_webhooks  # noqa: F401  (circle routes on the signed voice blueprint)
+from ivr.cli import register_commands
+from ivr.config import ConfigError, load_config
+from ivr.extensions import db, migrate
+from ivr.shares import callbacks as voice_shares
+from ivr.storage import StorageUnavailable, from_config
+from ivr.stories import webhooks as story_audio
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the Flask app: configuration, extensions, flows and blueprints."""
-    from ivr.config import load_config
-    from ivr.extensions import db, migrate
-    from ivr.flows_loader import load_validated_flows
-    from ivr import db_deadlines, health, voice, media, web_limits
-    from ivr import staff
-    from ivr import story_audio
-    from ivr.voice import shares as voice_shares
-    from ivr.cli import register_commands
-
     config = load_config(test_config)
     app = Flask(__name__, instance_relative_config=False)
     app.config.update(config)
@@ -27,7 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     with app.app_context():
         db_deadlines.install(app, db.engine)
-    migrate.init_app(app, db, directory=str(__import__("pathlib").Path(__file__).parent / "migrations"))
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     app.extensions["peerline.flows"] = load_validated_flows(config)
 
     web_limits.init_app(app)
@@ -44,8 +48,6 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def _check_storage(app: Flask) -> None:
     """A store that cannot be used is a one-line error naming the variable: fatal in production."""
-    from ivr.config import ConfigError
-    from ivr.storage import StorageUnavailable, from_config
     if str(app.config.get("STORAGE_CHECK_AT_START", "1")).lower() in ("0", "false", "no", ""):
         return
     try:
@@ -58,5 +60,4 @@ def _check_storage(app: Flask) -> None:
 
 def _ensure_sqlite_dir(uri: str) -> None:
     if uri.startswith("sqlite:///"):
-        from pathlib import Path
         Path(uri[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)

@@ -14,9 +14,10 @@ log = logging.getLogger(__name__)
 
 def forget_first_names(session_id: int) -> dict[str, int]:
     """Delete each first-name recording of the meeting at Twilio, then forget it; counts per outcome."""
-    from ivr import circles, telephony
+    from ivr import telephony
+    from ivr.circles import domain as circles
     from ivr.extensions import db
-    from ivr.models import CircleSession
+    from ivr.circles.models import CircleSession
 
     counts = {"deleted": 0, "kept": 0}
     with context.app_context():

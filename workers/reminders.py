@@ -20,7 +20,9 @@ RETRY_AFTER = timedelta(minutes=1)
 
 def send_reminder(reminder_id: int) -> str:
     """Place the reminder call (or send the text) for one reminder; returns what happened."""
-    from ivr import reminders, schedule, telephony
+    from ivr import telephony
+    from ivr.circles import reminders
+    from ivr.circles import schedule
     from ivr.extensions import db
 
     with context.app_context() as app:
@@ -73,7 +75,7 @@ def send_reminder(reminder_id: int) -> str:
 
 def send_due() -> dict[str, int]:
     """Send every reminder whose time has come; returns a count per outcome."""
-    from ivr import reminders
+    from ivr.circles import reminders
     with context.app_context():
         ids = [r.id for r in reminders.due()]
     counts: dict[str, int] = {}

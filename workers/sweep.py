@@ -58,14 +58,15 @@ def run(*, now: datetime | None = None, stuck_after: timedelta | None = None,
     `progress(items, label)` wraps each batch (ivr.progress: a bar on a terminal, lines otherwise).
     """
     from flask import current_app
-    from ivr.progress import silent
+    from ivr.cli.progress import silent
     progress = progress or silent
     config = current_app.config
     now = now or datetime.now(timezone.utc)
     stuck_after = DEFAULT_STUCK_AFTER if stuck_after is None else stuck_after
     heartbeat_grace = DEFAULT_HEARTBEAT_GRACE if heartbeat_grace is None else heartbeat_grace
     report = SweepReport()
-    from ivr import callback_spool, reminders
+    from ivr.shares import spool as callback_spool
+    from ivr.circles import reminders
     # Each phase, and each share within one, fails alone: one bad row never stops the rest.
     report.replayed_callbacks = _phase("replay spooled callbacks", callback_spool.replay) or 0
     report.reminders_released = _phase("release stuck reminders", reminders.release_stuck, now) or []
@@ -105,9 +106,9 @@ def _each(report: SweepReport, share_id: int, fn) -> None:
 # --- stranded shares ---------------------------------------------------------------------------
 
 def _requeue_stranded(report: SweepReport, older_than: datetime, grace: timedelta, limit: int, progress) -> None:
-    from ivr import shares
+    from ivr.shares import domain as shares
     from ivr.extensions import db
-    from ivr.models import Share
+    from ivr.shares.models import Share
 
     candidates = list(db.session.execute(
         select(Share.id).where(Share.status.in_(("received", "processing")), Share.created_at <= older_than)
@@ -131,9 +132,9 @@ def _requeue_stranded(report: SweepReport, older_than: datetime, grace: timedelt
 
 def _retry_unfetched(report: SweepReport, now: datetime, limit: int, progress) -> None:
     """Shares whose fetch or store failed after all their retries: try again when their backoff is up."""
-    from ivr import shares
+    from ivr.shares import domain as shares
     from ivr.extensions import db
-    from ivr.models import Share
+    from ivr.shares.models import Share
 
     due = list(db.session.execute(
         select(Share.id).where(Share.retry_after.is_not(None), Share.retry_after <= now)
@@ -187,9 +188,9 @@ def _forget_twilio_copies(report: SweepReport, older_than: datetime, limit: int,
     decode still has its audio only at Twilio.
     """
     from sqlalchemy import and_, or_
-    from ivr import shares
+    from ivr.shares import domain as shares
     from ivr.extensions import db
-    from ivr.models import Share
+    from ivr.shares.models import Share
 
     pending = list(db.session.execute(
         select(Share.id).where(
@@ -210,9 +211,9 @@ def _forget_twilio_copies(report: SweepReport, older_than: datetime, limit: int,
 
 def _purge_expired(report: SweepReport, older_than: datetime, limit: int, progress) -> None:
     """Remove audio and transcripts of shares past retention (published stories keep their own copy)."""
-    from ivr import shares
+    from ivr.shares import domain as shares
     from ivr.extensions import db
-    from ivr.models import Share
+    from ivr.shares.models import Share
 
     expired = list(db.session.execute(
         select(Share.id).where(Share.created_at <= older_than, Share.status.not_in(("deleted", "published")))

@@ -34,7 +34,7 @@ def get_engine_url():
 # from myapp import mymodel
 # target_metadata = mymodel.Base.metadata
 config.set_main_option('sqlalchemy.url', get_engine_url())
-import ivr.models  # noqa: E402,F401  (every model's table on the metadata)
+import ivr.schema  # noqa: E402,F401  (every model's table on the metadata)
 target_db = current_app.extensions['migrate'].db
 
 # other values from the config, defined by the needs of env.py,

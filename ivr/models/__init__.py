@@ -1,7 +1,5 @@
-"""Peerline's SQLAlchemy models, one module per domain; importing this loads them all."""
-from ivr.models.calls import Call, Caller, CallStep, Setting  # noqa: F401
-from ivr.models.staff import AuditEntry, StaffUser  # noqa: F401
-from ivr.models.shares import Share, ShareAudit, ShareDraft, Story, StoryHelpedMark, Topic  # noqa: F401
-from ivr.models.circles import Circle, CircleCall, CircleFacilitator, CircleParticipant, CircleReminder, CircleSession  # noqa: F401
-from ivr.models.alerts import OncallAlert  # noqa: F401
-from ivr.models.guesses import GuessAttempt  # noqa: F401
+"""Shared model helpers (base.py) and models no feature owns (guesses.py).
+
+Each feature package owns its models (ivr/calls/models.py, ivr/shares/models.py, ...);
+ivr/schema.py loads them all for Alembic and the app factory.
+"""

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from ivr.extensions import db
-from ivr.models import Call, CallStep
+from ivr.calls.models import Call, CallStep
 
 #: What a caller chose, by the flow step that choice leads to (flows/*.toml).
 CHOICE_STEPS = {"stories": "stories", "circles": "circles", "shares": "shares", "crisis": "crisis key"}

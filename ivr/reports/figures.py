@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 # One way of writing a duration on every staff page ("3 h 5 min"), the queue's and the reports'.
-from ivr.staff.review import human_duration as duration_text
+from ivr.shares.review import human_duration as duration_text
 
 SMALL = 5
 FEWER = f"fewer than {SMALL}"

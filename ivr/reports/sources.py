@@ -10,7 +10,9 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 
 from ivr.extensions import db
-from ivr.models import Circle, CircleParticipant, CircleReminder, CircleSession, Share, Story, Topic
+from ivr.circles.models import Circle, CircleParticipant, CircleReminder, CircleSession
+from ivr.shares.models import Share
+from ivr.stories.models import Story, Topic
 
 #: Shares that were never handed to moderators: the caller threw the recording away at once.
 NOT_RECEIVED = ("discarded",)

@@ -19,11 +19,10 @@ DEFAULTS = {
 
 
 def init_app(app: Flask) -> None:
-    """Bind the staff blueprints, sign-in, CSRF protection and the `peerline staff` commands."""
+    """Bind the staff blueprints, sign-in, CSRF protection (commands are in ivr/cli/staff.py)."""
     from datetime import timedelta
 
     from ivr.staff import guard
-    from ivr.staff.cli import staff_cli
     from ivr.staff.routes import bp
 
     for key, value in DEFAULTS.items():
@@ -43,4 +42,3 @@ def init_app(app: Flask) -> None:
     guard.csrf.init_app(app)
     guard.login_manager.init_app(app)
     app.register_blueprint(bp)
-    app.cli.add_command(staff_cli)

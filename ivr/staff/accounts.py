@@ -11,7 +11,7 @@ from flask import current_app
 
 from ivr.extensions import db
 from ivr.models.base import utcnow
-from ivr.models.staff import ROLES, StaffUser, new_session_nonce
+from ivr.staff.models import ROLES, StaffUser, new_session_nonce
 from ivr.staff import audit
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from ivr.extensions import db
-from ivr.models.staff import ROLES, StaffUser
+from ivr.staff.models import ROLES, StaffUser
 from ivr.staff import accounts, audit
 from ivr.staff.guard import allow
 

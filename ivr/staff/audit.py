@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_login import current_user
 
 from ivr.extensions import db
-from ivr.models.staff import AuditEntry, StaffUser
+from ivr.staff.models import AuditEntry, StaffUser
 
 _UNSET = object()
 

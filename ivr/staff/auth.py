@@ -52,8 +52,8 @@ def home():
     """Each role's starting page, with the queue's longest wait for those who moderate."""
     waiting = None
     if current_user.role in ("admin", "moderator"):
-        from ivr import shares
-        from ivr.staff import review
+        from ivr.shares import domain as shares
+        from ivr.shares import review
         queue = shares.queue()
         waiting = {"count": len(queue), "longest": max((review.wait_seconds(s) for s in queue), default=None),
                    "human": review.human_duration}

@@ -264,7 +264,7 @@ def flag_label(flag) -> str:
 
 def queue_reasons(share, limit: int = 4) -> list[str]:
     """The share's first few flags in plain words, for the queue list."""
-    from ivr.staff import review
+    from ivr.shares import review
     return [flag_label(f) for f in review.flags(share)][:limit]
 
 

@@ -5,7 +5,11 @@ from flask import Blueprint, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, NotFound
 
-from ivr.staff import admin, auth, circles, guard, labels, moderation, reports, stories
+from ivr.staff import admin, auth, guard, labels
+from ivr.circles import staff as circles
+from ivr.shares import moderation
+from ivr.reports import views as reports
+from ivr.stories import staff as stories
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 bp.before_request(guard.check_request)

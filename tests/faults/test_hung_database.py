@@ -6,7 +6,7 @@ import threading
 import time
 
 from tests.conftest import SigningClient
-from tests.ivr.test_voice_incoming import NUMBER
+from tests.calls.test_voice_incoming import NUMBER
 from tests.twiml import parse, spoken
 
 CRISIS_SLOW = "1, 5, 5, 5, 0, 1, 0, 0, 9, 8, 8"

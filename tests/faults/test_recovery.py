@@ -7,13 +7,15 @@ import json
 import shutil
 from datetime import datetime, timedelta, timezone
 
-from ivr import callback_spool, shares
+from ivr.shares import spool as callback_spool
+from ivr.shares import domain as shares
 from ivr.extensions import db
-from ivr.models import Share
+from ivr.shares.models import Share
 from ivr.storage import storage
 from tests.conftest import SigningClient
 from tests.workers.pipeline_support import add_twilio_recording, korean_wav, make_share, to_twilio_wav
-from workers import jobs, sweep
+from workers import sweep
+from workers import share_pipeline as jobs
 
 LATER = datetime.now(timezone.utc) + timedelta(hours=1)
 
@@ -32,7 +34,7 @@ def _run_the_retry(share_id: int) -> None:
     """Run the job the retry queued, as a worker would (the chaos app's queue is unworked)."""
     from ivr.jobs import queue
     (job,) = [j for j in queue().jobs if "-retry-" in j.id and j.args[0] == share_id]
-    assert job.func_name == "workers.jobs.process_share" and job.args == (share_id, True)  # forced: from any state
+    assert job.func_name == "workers.share_pipeline.process_share" and job.args == (share_id, True)  # forced: from any state
     job.perform()
 
 

@@ -9,9 +9,9 @@ from redis import Redis
 from rq import Queue
 from rq.job import Job
 
-from ivr import shares
+from ivr.shares import domain as shares
 from ivr.extensions import db
-from ivr.models import Share
+from ivr.shares.models import Share
 from tests.workers.pipeline_support import (add_twilio_recording, kill_group, korean_wav, make_share, start_worker,
                                             to_twilio_wav, wait_for)
 from workers import sweep
@@ -31,7 +31,7 @@ def test_rqs_scheduler_is_back_within_a_minute_of_redis(chaos_app, private_redis
         private_redis.start()
         connection = Redis.from_url(private_redis.url)
         job = Queue("chaos", connection=connection).enqueue_in(
-            timedelta(seconds=1), "ivr.shares.forget_twilio_copy", 999999)
+            timedelta(seconds=1), "ivr.shares.domain.forget_twilio_copy", 999999)
         # rq alone restarts its scheduler at the next 10-minute maintenance; ours once it sees Redis
         # again (it looks at least every 10 s while Redis is away).
         wait_for(lambda: Job.fetch(job.id, connection=connection).get_status() == "finished", 60, interval=0.5)

@@ -15,11 +15,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Callable
 
-from ivr import shares
+from ivr.shares import domain as shares
 from ivr.extensions import db
 from ivr.simulator.call import Entry
-from tests.ivr.stories_support import add_story, add_topic, spoken_wav
-from tests.staff.circles_support import open_circle
+from tests.stories.factories import add_story, add_topic, spoken_wav
+from tests.circles.factories import open_circle
 
 HERE = Path(__file__).resolve().parent
 UPDATE = os.environ.get("PEERLINE_UPDATE_JOURNEYS") == "1"
@@ -60,7 +60,7 @@ def _circles(app, sim):
 @world("circle_es")
 def _circle_es(app, sim):
     """Spanish circle 12, open now."""
-    from ivr.models.circles import Circle
+    from ivr.circles.models import Circle
     circle_id = open_circle(app, number=12, name="Martes de apoyo")
     with app.app_context():
         db.session.get(Circle, circle_id).language = "es"
@@ -83,9 +83,9 @@ def _share_by_reference(app, sim):
 
 
 def _replies_worlds(language: str) -> None:
-    """Worlds for replies to stories (issue 17), one set per language; the callers are tests/ivr/replies_support's."""
-    from tests.ivr import replies_support as rs
-    from tests.ivr.stories_support import returning_caller
+    """Worlds for replies to stories (issue 17), one set per language; the callers are tests/stories/replies_support's."""
+    from tests.stories import replies_support as rs
+    from tests.stories.factories import returning_caller
 
     @world(f"replies_story_{language}")
     def _story(app, sim):
@@ -97,7 +97,8 @@ def _replies_worlds(language: str) -> None:
     @world(f"replies_heard_{language}")
     def _heard(app, sim):
         """On that story: two replies passed on for everyone (the older a year ago) and one private."""
-        from ivr.models import Share, Story
+        from ivr.shares.models import Share
+        from ivr.stories.models import Story
         with app.app_context():
             story_id = db.session.execute(db.select(Story.id)).scalars().first()
         older = rs.delivered_reply(app, story_id, language=language, text="Your story made me feel less alone.")
@@ -111,7 +112,7 @@ def _replies_worlds(language: str) -> None:
     @world(f"replies_for_storyteller_{language}")
     def _for_storyteller(app, sim):
         """That story was played 12 times, helped 4 times, and has one reply passed to its storyteller."""
-        from ivr.models import Story
+        from ivr.stories.models import Story
         with app.app_context():
             story = db.session.execute(db.select(Story)).scalars().first()
             story.plays, story.helped = 12, 4

@@ -9,11 +9,11 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from ivr.extensions import db
-from ivr.models import Share
+from ivr.shares.models import Share
 from ivr.simulator import Simulator
 from ivr.simulator.exchange import Exchange, make_server as exchange_server
 from tests.conftest import TEST_SID, TEST_TOKEN
-from tests.ivr.stories_support import spoken_wav
+from tests.stories.factories import spoken_wav
 from tests.s3_stand_in import free_port
 
 

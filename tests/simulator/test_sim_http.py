@@ -12,7 +12,8 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from ivr.extensions import db
-from ivr.models import Call, Share
+from ivr.calls.models import Call
+from ivr.shares.models import Share
 from ivr.simulator import Simulator
 from tests.conftest import TEST_SID, TEST_TOKEN
 

@@ -7,10 +7,12 @@ from pydub import AudioSegment
 from pydub.generators import Sine
 from sqlalchemy import select
 
-from ivr import callers
+from ivr.calls import callers
 from ivr.extensions import db
-from ivr.models import Call, Caller, CallStep, CircleParticipant, CircleSession, Share
-from tests.ivr.test_circles_voice import PIN, open_circle
+from ivr.calls.models import Call, Caller, CallStep
+from ivr.circles.models import CircleParticipant, CircleSession
+from ivr.shares.models import Share
+from tests.circles.test_circles_voice import PIN, open_circle
 
 A, B, FAC = "+15550102001", "+15550102002", "+15550107777"
 MENU_EN = "To hear stories from other people, press 1."

@@ -4,7 +4,8 @@ from __future__ import annotations
 import subprocess
 from functools import lru_cache
 
-from ivr import shares, stories
+from ivr.shares import domain as shares
+from ivr.stories import domain as stories
 from ivr.extensions import db
 from ivr.storage import storage
 
@@ -70,7 +71,7 @@ def make_topic(app, slug: str = "hope", key: str = "1") -> int:
 def make_story(app, title: str = "A story of hope", topic_id: int | None = None) -> int:
     """A published story with real audio, via ivr.stories."""
     with app.app_context():
-        from ivr.models.shares import Topic
+        from ivr.stories.models import Topic
         topic = db.session.get(Topic, topic_id or make_topic(app, "stories-topic", "2"))
         story = stories.add_story(topic, title, "en", speech_wav("a short story"), 2)
         db.session.commit()

@@ -8,12 +8,13 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from ivr import circles, shares
+from ivr.circles import domain as circles
+from ivr.shares import domain as shares
 from ivr.extensions import db
-from ivr.models.circles import Circle
+from ivr.circles.models import Circle
 from ivr.staff import audit
 from tests.staff import axe
-from tests.staff.circles_support import open_circle
+from tests.circles.factories import open_circle
 from tests.staff.conftest import PASSWORD, make_staff
 from tests.staff.factories import make_share, make_story, make_topic, screening_for, transcript_for
 
@@ -36,8 +37,8 @@ def build_world(app) -> dict:
     ids.update(_replies(app, story_id))
     with app.app_context():
         shares.mark_failed(ids["share_failed"], "decode: not audio")
-        from ivr import stories
-        from ivr.models.shares import Topic
+        from ivr.stories import domain as stories
+        from ivr.stories.models import Topic
         from tests.staff.factories import speech_wav
         stories.add_story(db.session.get(Topic, topic), "Una historia de esperanza", "es", speech_wav("hola"), 2)
         db.session.commit()
@@ -59,7 +60,7 @@ def build_world(app) -> dict:
 def _replies(app, story_id: int) -> dict:
     """Replies to a story (issue 17): one waiting in the queue, one passed on for everyone and one for
     the storyteller only (the stories page lists them), and one whose story was deleted."""
-    from ivr import replies
+    from ivr.stories import replies
     from tests.staff.factories import speech_wav
     made = {name: make_share(app) for name in ("reply", "reply_everyone", "reply_private", "reply_orphan")}
     with app.app_context():

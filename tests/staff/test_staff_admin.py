@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ivr.extensions import db
-from ivr.models.staff import AuditEntry, StaffUser
+from ivr.staff.models import AuditEntry, StaffUser
 from tests.staff.conftest import make_staff, sign_in
 
 

@@ -6,7 +6,7 @@ import time
 from sqlalchemy import select
 
 from ivr.extensions import db
-from ivr.models.staff import AuditEntry, StaffUser
+from ivr.staff.models import AuditEntry, StaffUser
 from tests.staff.conftest import PASSWORD, csrf_token, make_staff, sign_in
 
 
@@ -181,7 +181,7 @@ def test_production_cookies_are_secure(migrated_database, tmp_path):
 
 
 def test_background_polling_does_not_keep_an_idle_session_alive(app, staff):
-    from tests.staff.circles_support import open_circle
+    from tests.circles.factories import open_circle
     fac = staff("facilitator")
     circle_id = open_circle(app, fac.id)
     idle = app.config["STAFF_IDLE_MINUTES"] * 60

@@ -17,9 +17,10 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 from sqlalchemy import select
 
 from ivr.extensions import db
-from ivr.models.shares import Share, Story
+from ivr.shares.models import Share
+from ivr.stories.models import Story
 from ivr.storage import storage
-from tests.staff.circles_support import facilitator_joins, open_circle, participant_joins, roster, simulator, twilio_muted
+from tests.circles.factories import (facilitator_joins, open_circle, participant_joins, roster, simulator, twilio_muted)
 from tests.staff.conftest import PASSWORD, make_staff
 from tests.staff.factories import make_share, make_topic, speech_wav
 from tests.staff.test_staff_moderation import tone_share

@@ -16,7 +16,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from ivr import shares
+from ivr.shares import domain as shares
 from ivr.extensions import db
 from tests.staff.conftest import PASSWORD, make_staff
 from tests.staff.factories import make_share

@@ -10,10 +10,9 @@ from sqlalchemy import select
 
 from ivr.extensions import db
 from ivr.simulator import Input
-from ivr.models.circles import Circle, CircleFacilitator
-from ivr.models.staff import AuditEntry
-from tests.staff.circles_support import (conference_name, facilitator_joins, open_circle, participant_joins,
-                                         roster, simulator, twilio_muted)
+from ivr.circles.models import Circle, CircleFacilitator
+from ivr.staff.models import AuditEntry
+from tests.circles.factories import (conference_name, facilitator_joins, open_circle, participant_joins, roster, simulator, twilio_muted)
 
 CALLER = "+15550101111"
 
@@ -176,7 +175,7 @@ def test_console_before_anyone_joins_says_open_now_like_the_phone_and_the_cli(ap
     assert headline.rstrip(".") in listed  # the same words, from the same function
     polled = fac.get(f"/staff/circles/{circle_id}/roster").get_json()
     assert polled["session"] is None and polled["headline"] == headline
-    from tests.ivr.test_voice_incoming import _returning_caller, call, press
+    from tests.calls.test_voice_incoming import _returning_caller, call, press
     from tests.twiml import spoken
     _returning_caller(twilio, app)
     call(twilio)
@@ -188,7 +187,7 @@ def test_console_before_anyone_joins_says_open_now_like_the_phone_and_the_cli(ap
 def test_console_and_list_say_when_a_closed_circle_meets_next(app, staff):
     admin = staff("admin")
     with app.app_context():
-        from ivr import circles
+        from ivr.circles import domain as circles
         circle = circles.create_circle(number=8, name="Mornings", days="mon", start_time="07:00",
                                        timezone_name="Europe/Madrid")
         db.session.commit()

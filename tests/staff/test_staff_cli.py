@@ -2,7 +2,7 @@
 from sqlalchemy import select
 
 from ivr.extensions import db
-from ivr.models.staff import AuditEntry, StaffUser
+from ivr.staff.models import AuditEntry, StaffUser
 from tests.staff.conftest import sign_in
 
 

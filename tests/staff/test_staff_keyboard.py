@@ -11,11 +11,11 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from ivr import circles
+from ivr.circles import domain as circles
 from ivr.extensions import db
-from ivr.models.circles import CircleParticipant
+from ivr.circles.models import CircleParticipant
 from tests.staff import axe
-from tests.staff.circles_support import facilitator_joins, open_circle, participant_joins, roster, simulator, twilio_muted
+from tests.circles.factories import (facilitator_joins, open_circle, participant_joins, roster, simulator, twilio_muted)
 from tests.staff.conftest import make_staff
 from tests.staff.factories import make_share, make_topic, transcript_for
 from tests.staff.test_staff_accessibility import sign_in

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from ivr import audio, shares
+from ivr import audio
+from ivr.shares import domain as shares
 from ivr.extensions import db
-from ivr.models.shares import SHARE_STATUSES
+from ivr.shares.models import SHARE_STATUSES
 from ivr.staff import labels
 from tests.staff.factories import make_share, make_story, make_topic
 
@@ -30,18 +31,19 @@ def _assigned_states(path: str, pattern: str) -> set[str]:
 
 
 def test_every_circle_meeting_and_reminder_state_in_the_code_has_a_label():
-    session_states = _assigned_states("ivr/circles.py", r'session\.status\s*=\s*"(\w+)"') | {"waiting"}
+    session_states = _assigned_states("ivr/circles/domain.py", r'session\.status\s*=\s*"(\w+)"') | {"waiting"}
     assert session_states and session_states <= set(labels.SESSION_STATES)
-    reminder_states = (_assigned_states("ivr/reminders.py", r'\.status\s*=\s*"(\w+)"')
-                       | _assigned_states("ivr/reminders.py", r'status="(\w+)"'))
+    reminder_states = (_assigned_states("ivr/circles/reminders.py", r'\.status\s*=\s*"(\w+)"')
+                       | _assigned_states("ivr/circles/reminders.py", r'status="(\w+)"'))
     assert {"pending", "sent", "failed", "opted_out"} <= reminder_states <= set(labels.REMINDER_STATES)
-    from ivr import stories
+    from ivr.stories import domain as stories
     assert set(stories.CONTENT_NOTES) <= set(labels.CONTENT_NOTES)
 
 
 def _reasons_from_their_sources(app) -> list[str]:
     """Failure and 'needs listening' reasons, made by the code that writes them wherever it can be run."""
-    from workers import jobs, screen
+    from workers import screen
+    from workers import share_pipeline as jobs
     made = []
     with app.app_context():
         for status, code in (("absent", None), ("failed", "31000")):
@@ -108,7 +110,7 @@ def _page(client, path):
 
 
 def test_queue_review_stories_and_circles_pages_use_plain_words(app, staff):
-    from tests.staff.circles_support import open_circle
+    from tests.circles.factories import open_circle
     moderator = staff("moderator")
     listen = make_share(app, tier="needs_listening", priority=25, processed=False)
     with app.app_context():
@@ -134,7 +136,7 @@ def test_queue_review_stories_and_circles_pages_use_plain_words(app, staff):
 
     story = make_story(app, topic_id=make_topic(app, "hope", "1"))
     with app.app_context():
-        from ivr import stories
+        from ivr.stories import domain as stories
         stories.count_play(story)
         db.session.commit()
     listing = _page(moderator.client, "/staff/stories/")

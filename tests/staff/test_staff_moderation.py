@@ -10,8 +10,9 @@ from pydub import AudioSegment
 from sqlalchemy import select
 
 from ivr.extensions import db
-from ivr.models.shares import Share, Story
-from ivr.models.staff import AuditEntry
+from ivr.shares.models import Share
+from ivr.stories.models import Story
+from ivr.staff.models import AuditEntry
 from ivr.storage import storage
 from tests.staff.factories import SENTENCE, make_share, make_topic, speech_wav
 
@@ -216,7 +217,7 @@ def test_disguised_share_is_published_disguised(app, staff):
 def test_gone_share_is_not_found(app, staff):
     sid = make_share(app)
     with app.app_context():
-        from ivr import shares
+        from ivr.shares import domain as shares
         shares.delete(sid)
         db.session.commit()
     mod = staff("moderator")
@@ -235,7 +236,7 @@ def test_start_page_shows_the_longest_wait_to_moderators_only(app, staff):
 def test_a_share_that_failed_processing_is_shown_and_can_be_rejected(app, staff):
     sid = make_share(app, processed=False)
     with app.app_context():
-        from ivr import shares
+        from ivr.shares import domain as shares
         shares.mark_failed(sid, "twilio:absent")
         db.session.commit()
     mod = staff("moderator")
@@ -265,7 +266,7 @@ def test_profanity_and_listening_reasons_are_shown_as_flags(app, staff):
 def test_a_share_as_the_workers_leave_it_is_reviewable_and_publishable(app, staff):
     """The real workers' screening and finishing step, then review: the page reads their data shapes."""
     from ivr import audio as worker_audio
-    from workers import jobs
+    from workers import share_pipeline as jobs
     from workers.screen import screen
     from workers.transcribe import Transcript, Word
 
@@ -273,7 +274,7 @@ def test_a_share_as_the_workers_leave_it_is_reviewable_and_publishable(app, staf
     words = text.split()
     sid = make_share(app, processed=False, audio=LOUD)
     with app.app_context():
-        from ivr import shares
+        from ivr.shares import domain as shares
         key = storage().put(f"shares/{sid}/original.wav", LOUD)
         segment = worker_audio.decode(LOUD)
         step = (len(segment) / 1000) / len(words)

@@ -11,11 +11,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from ivr import shares
+from ivr.shares import domain as shares
 from ivr.extensions import db
-from ivr.models import OncallAlert
-from ivr.models.shares import Share
-from ivr.models.staff import AuditEntry
+from ivr.shares.models import OncallAlert
+from ivr.shares.models import Share
+from ivr.staff.models import AuditEntry
 from tests.staff.factories import make_share
 from workers.screening.types import Tier
 
@@ -80,7 +80,7 @@ def test_a_moderator_raises_a_needs_listening_share_to_crisis_and_on_call_is_tex
 def test_raising_a_share_screening_already_alerted_about_sends_nothing_more(app, staff, sim):
     sid = make_share(app, tier="crisis", priority=92)
     with app.app_context():
-        from ivr import oncall
+        from ivr.shares import oncall
         oncall.alert(sid)  # what the worker did when screening ranked it crisis
     assert len(sim.outbox) == 1
     staff("moderator").post(f"/staff/shares/{sid}/tier", data={"tier": "crisis"})
@@ -161,7 +161,7 @@ def test_a_moderators_retry_and_the_sweeps_backoff_are_one_retry(app, staff):
     """Issue 13's sweep retry and this Retry button share ivr.shares.retry_processing: a Retry
     clears the pending backoff, so the sweep does not run the same share again."""
     from ivr.models.base import utcnow
-    from ivr.models.shares import ShareAudit
+    from ivr.shares.models import ShareAudit
     from workers import sweep
     sid = make_share(app)
     with app.app_context():

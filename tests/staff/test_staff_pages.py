@@ -60,8 +60,8 @@ def test_audit_log_is_paged_50_at_a_time(app, staff):
 def test_spanish_titles_fields_and_transcripts_carry_lang(app, staff):
     topic = make_topic(app)
     with app.app_context():
-        from ivr import stories
-        from ivr.models.shares import Topic
+        from ivr.stories import domain as stories
+        from ivr.stories.models import Topic
         from tests.staff.factories import speech_wav
         stories.add_story(db.session.get(Topic, topic), "Una historia", "es", speech_wav("hola"), 2)
         db.session.commit()

@@ -16,8 +16,10 @@ from sqlalchemy import select
 
 from ivr import reports
 from ivr.extensions import db
-from ivr.models import (Call, CallStep, Circle, CircleParticipant, CircleReminder, CircleSession, Share, Story,
-                        Topic)
+from ivr.calls.models import Call, CallStep
+from ivr.circles.models import Circle, CircleParticipant, CircleReminder, CircleSession
+from ivr.shares.models import Share
+from ivr.stories.models import Story, Topic
 from ivr.reports import figures
 from ivr.reports.figures import Count, Figure
 

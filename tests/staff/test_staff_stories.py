@@ -4,8 +4,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ivr.extensions import db
-from ivr.models.shares import Story
-from ivr.models.staff import AuditEntry
+from ivr.stories.models import Story
+from ivr.staff.models import AuditEntry
 from tests.staff.factories import make_story
 
 

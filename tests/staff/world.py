@@ -1,14 +1,14 @@
 """A small world for the authorisation matrix: one object of each kind the staff routes act on."""
 from __future__ import annotations
 
-from ivr import circles
+from ivr.circles import domain as circles
 from ivr.extensions import db
 from ivr.staff import accounts
 
 
 def build(app, facilitator_id: int) -> dict:
     """Create the objects; return the URL values that name them, plus form data per endpoint."""
-    from tests.staff.circles_support import open_circle
+    from tests.circles.factories import open_circle
     from tests.staff.factories import make_share, make_story, make_topic
     with app.app_context():
         target = accounts.create("target@peerline.test", "Target", "a long enough password", "moderator")
@@ -19,7 +19,7 @@ def build(app, facilitator_id: int) -> dict:
     values["story_id"] = make_story(app, topic_id=topic_id)
     values["circle_id"] = open_circle(app, facilitator_id)
     with app.app_context():
-        from ivr.models.circles import Circle
+        from ivr.circles.models import Circle
         session = circles.open_session(db.session.get(Circle, values["circle_id"]))
         values["participant_id"] = circles.admit(session, "CA" + "7" * 32).participant.id
         db.session.commit()

@@ -16,10 +16,11 @@ import requests
 from sqlalchemy import select
 
 from ivr.extensions import db
-from ivr.models import Share, Story
+from ivr.shares.models import Share
+from ivr.stories.models import Story
 from ivr.staff import accounts
 from tests.conftest import DATABASE_URL, TEST_SID, TEST_TOKEN
-from tests.ivr.stories_support import add_topic
+from tests.stories.factories import add_topic
 from tests.s3_stand_in import free_port, s3_stand_in  # noqa: F401 - moto's S3 server
 from tests.system import system_support as system
 from tests.workers.pipeline_support import korean_wav, wait_for

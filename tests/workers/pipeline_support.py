@@ -77,10 +77,10 @@ def make_share(*, language: str = "ko", audio: bytes | None = None, disguise: bo
 
     Returns the share id. Call inside an app context.
     """
-    from ivr import shares
+    from ivr.shares import domain as shares
     from ivr.extensions import db
     from ivr.storage import storage
-    from workers.jobs import original_key_for
+    from workers.share_pipeline import original_key_for
 
     _counter[0] += 1
     sid = recording_sid or "RE" + f"{os.getpid():08x}{_counter[0]:08x}{time.time_ns():016x}"[-32:]

@@ -1,4 +1,4 @@
-"""workers.jobs.process_share, run inline against the real database, storage, ffmpeg, Vosk (Korean
+"""workers.share_pipeline.process_share, run inline against the real database, storage, ffmpeg, Vosk (Korean
 model) and screening; Twilio is the phone simulator (fetch, delete, SMS, injected failures)."""
 from __future__ import annotations
 
@@ -10,15 +10,15 @@ import numpy as np
 import pytest
 from pydub import AudioSegment
 
-from ivr import shares
+from ivr.shares import domain as shares
 from ivr.extensions import db
-from ivr.models import OncallAlert, Share
+from ivr.shares.models import OncallAlert, Share
 from ivr.storage import storage
 from tests.workers.pipeline_support import (
     add_twilio_recording, korean_wav, make_share, silence_wav, to_mp3, to_twilio_wav,
 )
 from ivr import audio
-from workers import jobs
+from workers import share_pipeline as jobs
 from workers.screen import screen
 from workers.transcribe import Transcript, Word
 
@@ -314,7 +314,7 @@ def test_importing_the_jobs_module_loads_neither_vosk_nor_the_app():
     import subprocess
     import sys
     from tests.workers.pipeline_support import ROOT
-    code = "import sys, workers.jobs, workers.sweep; print('vosk' in sys.modules, 'ivr.shares' in sys.modules)"
+    code = "import sys, workers.jobs, workers.sweep; print('vosk' in sys.modules, 'ivr.shares.domain' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "False False"
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from ivr.extensions import db
-from ivr.models import Share
+from ivr.shares.models import Share
 from ivr.storage import storage
 from ivr.storage_s3 import S3Storage
 from tests.s3_stand_in import free_port, s3_stand_in  # noqa: F401 - moto's S3 server
 from tests.workers.pipeline_support import add_twilio_recording, korean_wav, make_share, to_twilio_wav
-from workers import jobs
+from workers import share_pipeline as jobs
 
 
 @pytest.fixture
@@ -51,7 +51,8 @@ def test_an_unreachable_store_is_retried_and_loses_nothing(app, sim, recording, 
 
 
 def test_deleting_a_share_deletes_every_object_of_it_in_the_bucket(app, recording, s3_stand_in):
-    from ivr import shares, stories
+    from ivr.shares import domain as shares
+    from ivr.stories import domain as stories
     with app.app_context():
         store = storage()
         share_id = make_share(audio=recording)
@@ -78,7 +79,7 @@ def test_an_undecodable_copy_on_s3_is_replaced_from_twilios_copy(app, sim, recor
         share_id = make_share(recording_sid=sid, duration_s=6)
         key = jobs.original_key_for(db.session.get(Share, share_id))
         store.put(key, b"RIFF\x00\x00garbage")  # a bad download already stored: ours does not decode
-        from ivr import shares
+        from ivr.shares import domain as shares
         shares.record_original(share_id, key)
         db.session.commit()
 

@@ -10,9 +10,9 @@ from rq import Queue
 from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 
-from ivr import shares
+from ivr.shares import domain as shares
 from ivr.extensions import db
-from ivr.models import Share, ShareAudit
+from ivr.shares.models import Share, ShareAudit
 from ivr.storage import storage
 from tests.workers.pipeline_support import make_share
 from workers import sweep
@@ -44,7 +44,7 @@ def test_a_share_stranded_in_received_is_enqueued_with_retries_and_a_timeout_for
 
         assert report.requeued == [share_id]
         job = Job.fetch(_job_id(share_id), connection=_queue(app).connection)
-        assert job.func_name == "workers.jobs.process_share"
+        assert job.func_name == "workers.share_pipeline.process_share"
         assert job.args == (share_id,)
         assert job.get_status() == "queued"
         assert job.retries_left == 3 and job.retry_intervals == [30, 120, 600]

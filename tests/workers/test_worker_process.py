@@ -12,9 +12,9 @@ import pytest
 from redis import Redis
 from rq.job import Job
 
-from ivr import shares
+from ivr.shares import domain as shares
 from ivr.extensions import db
-from ivr.models import Share
+from ivr.shares.models import Share
 from tests.workers.pipeline_support import (
     add_twilio_recording, korean_wav, kill_group, make_share, run_burst_worker, start_worker, to_twilio_wav, wait_for,
 )

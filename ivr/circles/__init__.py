@@ -1,0 +1,1 @@
+"""Circles: scheduled facilitated conference calls, their rosters, controls, reminders and staff console."""

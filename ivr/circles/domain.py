@@ -1,0 +1,582 @@
+"""Circles: the only place a circle, a meeting (session) or its roster changes state.
+
+The roster is built from Twilio's conference status callbacks. Twilio may repeat them or deliver
+them out of order, so each participant row remembers the last SequenceNumber it applied and
+ignores anything older. Our own events (star menu, hands, removals) are written here too.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ivr.circles import schedule
+from ivr.extensions import db
+from ivr.models.base import utcnow
+from ivr.calls.models import Call
+from ivr.circles.models import (TWILIO_MAX_PARTICIPANTS, Circle, CircleCall, CircleFacilitator, CircleParticipant, CircleSession)
+
+log = logging.getLogger(__name__)
+_hasher = PasswordHasher()
+
+#: A caller who left the conference leg for the star menu keeps their place this long.
+MENU_GRACE = timedelta(minutes=10)
+#: An admitted caller whose join callback has not arrived yet keeps their place this long.
+JOIN_GRACE = timedelta(minutes=2)
+#: A meeting nobody ended (no conference ever started) is forgotten after this long.
+STALE_SESSION = timedelta(hours=6)
+#: New facilitators choose 6 to 8 digits (older 4-digit PINs still verify).
+PIN_DIGITS = (6, 8)
+FINAL_CALL_STATUSES = ("completed", "busy", "failed", "no-answer", "canceled")
+
+
+class CircleError(ValueError):
+    """Raised for invalid circle settings (cap, PIN, schedule)."""
+
+
+# ---- circles and facilitators -------------------------------------------------------------
+
+def create_circle(*, number: int, name: str, days: str, start_time: str, timezone_name: str = "UTC",
+                  topic: str = "", language: str = "en", duration_min: int = 60, cap: int = 12,
+                  participant_muted_default: bool = True) -> Circle:
+    """Create a circle with a weekly schedule; validates the zone, days, time and cap."""
+    if not 2 <= cap <= TWILIO_MAX_PARTICIPANTS:
+        raise CircleError(f"cap must be between 2 and {TWILIO_MAX_PARTICIPANTS}")
+    if not 1 <= number <= 9999:
+        raise CircleError("circle number must be 1 to 9999")
+    if duration_min < 5:
+        raise CircleError("a circle lasts at least 5 minutes")
+    try:
+        schedule.zone(timezone_name)
+        circle = Circle(number=number, name=name, topic=topic, language=language, timezone=timezone_name,
+                        days=schedule.parse_days(days), start_time=schedule.parse_time(start_time),
+                        duration_min=duration_min, cap=cap, participant_muted_default=participant_muted_default,
+                        locked=False, status="active")
+    except schedule.ScheduleError as exc:
+        raise CircleError(str(exc)) from exc
+    db.session.add(circle)
+    db.session.flush()
+    return circle
+
+
+def update_circle(circle: Circle, **changes) -> Circle:
+    """Change a circle's settings (name, topic, language, days, start_time, timezone_name,
+    duration_min, cap, participant_muted_default), validated like create_circle; all or nothing."""
+    allowed = {"name", "topic", "language", "days", "start_time", "timezone_name", "duration_min", "cap",
+               "participant_muted_default"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise CircleError(f"unknown circle settings: {', '.join(sorted(unknown))}")
+    cap = int(changes.get("cap", circle.cap))
+    duration = int(changes.get("duration_min", circle.duration_min))
+    if not 2 <= cap <= TWILIO_MAX_PARTICIPANTS:
+        raise CircleError(f"cap must be between 2 and {TWILIO_MAX_PARTICIPANTS}")
+    if duration < 5:
+        raise CircleError("a circle lasts at least 5 minutes")
+    try:
+        zone_name = changes.get("timezone_name", circle.timezone)
+        schedule.zone(zone_name)
+        days = schedule.parse_days(changes["days"]) if "days" in changes else circle.days
+        start = schedule.parse_time(changes["start_time"]) if changes.get("start_time") else circle.start_time
+    except schedule.ScheduleError as exc:
+        raise CircleError(str(exc)) from exc
+    if not (changes.get("name", circle.name) or "").strip():
+        raise CircleError("a circle needs a name")
+    circle.name = (changes.get("name") or circle.name).strip()
+    circle.topic = changes.get("topic", circle.topic)
+    circle.language = changes.get("language", circle.language)
+    circle.participant_muted_default = bool(changes.get("participant_muted_default",
+                                                        circle.participant_muted_default))
+    circle.timezone, circle.days, circle.start_time = zone_name, days, start
+    circle.duration_min, circle.cap = duration, cap
+    db.session.flush()
+    return circle
+
+
+def add_facilitator(circle: Circle, label: str, pin: str, staff_user_id: int | None = None) -> CircleFacilitator:
+    """Assign a facilitator to a circle with a keypad PIN (stored only as an argon2 hash)."""
+    low, high = PIN_DIGITS
+    if not (pin.isdigit() and low <= len(pin) <= high):
+        raise CircleError(f"a PIN is {low} to {high} digits")
+    facilitator = CircleFacilitator(circle_id=circle.id, label=label, pin_hash=_hasher.hash(pin),
+                                    staff_user_id=staff_user_id, active=True)
+    db.session.add(facilitator)
+    db.session.flush()
+    return facilitator
+
+
+def verify_facilitator(circle: Circle, pin: str) -> CircleFacilitator | None:
+    """The active facilitator of this circle whose PIN this is, or None."""
+    if not pin.isdigit():
+        return None
+    found = None
+    rows = db.session.execute(select(CircleFacilitator).filter_by(circle_id=circle.id, active=True)).scalars()
+    for facilitator in rows:
+        try:
+            _hasher.verify(facilitator.pin_hash, pin)
+        except (VerificationError, InvalidHashError):
+            continue
+        if _hasher.check_needs_rehash(facilitator.pin_hash):
+            facilitator.pin_hash = _hasher.hash(pin)
+        found = found or facilitator
+    return found
+
+
+def find_circle(number: int | str | None) -> Circle | None:
+    """The active circle with this keypad number, or None."""
+    try:
+        value = int(str(number))
+    except (TypeError, ValueError):
+        return None
+    return db.session.execute(select(Circle).filter_by(number=value, status="active")).scalar_one_or_none()
+
+
+def active_circles(language: str | None = None) -> list[Circle]:
+    """Active circles (in one language, if given), by number."""
+    query = select(Circle).filter_by(status="active").order_by(Circle.number)
+    if language:
+        query = query.filter_by(language=language)
+    return list(db.session.execute(query).scalars())
+
+
+def set_listen_first(circle: Circle, muted_on_join: bool) -> None:
+    """Whether participants join muted ("listen first", the default) or unmuted."""
+    circle.participant_muted_default = muted_on_join
+
+
+def set_circle_lock(circle: Circle, locked: bool) -> None:
+    """An admin's lock: nobody but facilitators can join any meeting of the circle."""
+    circle.locked = locked
+
+
+# ---- per-call state --------------------------------------------------------------------------
+
+def call_state(call_sid: str) -> CircleCall:
+    """This call's circle state, created on first use (webhook retries are harmless)."""
+    state = db.session.execute(select(CircleCall).filter_by(call_sid=call_sid)).scalar_one_or_none()
+    if state is None:
+        state = CircleCall(call_sid=call_sid, pin_failures=0)
+        db.session.add(state)
+        try:
+            with db.session.begin_nested():
+                db.session.flush()
+        except IntegrityError:
+            state = db.session.execute(select(CircleCall).filter_by(call_sid=call_sid)).scalar_one()
+    return state
+
+
+def choose_circle(call_sid: str, circle: Circle | None) -> None:
+    """Remember which circle this call is dealing with; forget any facilitator login."""
+    state = call_state(call_sid)
+    if state.circle_id != (circle.id if circle else None):
+        state.facilitator_id = None
+    state.circle_id = circle.id if circle else None
+
+
+def registered_facilitator_phone(circle: Circle, caller) -> bool:
+    """True when this caller's number (by HMAC) is registered to an active facilitator of the circle."""
+    if caller is None:
+        return False
+    return db.session.execute(
+        select(CircleFacilitator.id).filter_by(circle_id=circle.id, active=True, phone_hash=caller.number_hash).limit(1)
+    ).first() is not None
+
+
+def register_facilitator_phone(facilitator: CircleFacilitator, number_hash: str | None) -> None:
+    """Register (or, with None, forget) the HMAC of the facilitator's own phone."""
+    facilitator.phone_hash = number_hash
+
+
+def log_in_facilitator(call_sid: str, facilitator: CircleFacilitator) -> None:
+    """Mark this call as the facilitator's (after the PIN was verified)."""
+    state = call_state(call_sid)
+    state.facilitator_id = facilitator.id
+    state.circle_id = facilitator.circle_id
+
+
+def keep_first_name(call_sid: str, recording_sid: str | None, recording_url: str | None) -> None:
+    """Keep Twilio's id and URL of the caller's 2-second first name (roll call only)."""
+    state = call_state(call_sid)
+    state.name_recording_sid = (recording_sid or "")[:64] or None
+    state.name_recording_url = (recording_url or "")[:500] or None
+    participant = participant_of_call(call_sid)
+    if participant is not None:
+        participant.name_recording_sid = state.name_recording_sid
+        participant.name_recording_url = state.name_recording_url
+
+
+# ---- meetings (sessions) ---------------------------------------------------------------------
+
+def current_session(circle: Circle) -> CircleSession | None:
+    """The circle's meeting that has not ended (waiting or live), if any."""
+    since = utcnow() - STALE_SESSION
+    return db.session.execute(
+        select(CircleSession).where(CircleSession.circle_id == circle.id, CircleSession.status != "ended",
+                                    CircleSession.created_at > since)
+        .order_by(CircleSession.id.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def open_session(circle: Circle) -> CircleSession:
+    """The circle's current meeting, or a new one under a fresh opaque conference name."""
+    session = current_session(circle)
+    if session is None:
+        session = CircleSession(circle_id=circle.id, conference_name="pl-" + secrets.token_hex(8),
+                                status="waiting", locked=False, last_sequence=0, rules_announced=False)
+        db.session.add(session)
+        db.session.flush()
+    return session
+
+
+def session_for_conference(friendly_name: str | None, conference_sid: str | None) -> CircleSession | None:
+    """The meeting a conference callback is about (by our opaque name, else Twilio's sid)."""
+    if friendly_name:
+        found = db.session.execute(select(CircleSession).filter_by(conference_name=friendly_name)).scalar_one_or_none()
+        if found:
+            return found
+    if conference_sid:
+        return db.session.execute(select(CircleSession).filter_by(conference_sid=conference_sid)).scalar_one_or_none()
+    return None
+
+
+def live_sessions() -> list[CircleSession]:
+    """Meetings not yet ended (waiting or live), newest first (for the staff console)."""
+    since = utcnow() - STALE_SESSION
+    return list(db.session.execute(
+        select(CircleSession).where(CircleSession.status != "ended", CircleSession.created_at > since)
+        .order_by(CircleSession.id.desc())
+    ).scalars())
+
+
+def set_session_lock(session: CircleSession, locked: bool) -> None:
+    """The facilitator's lock for this meeting: no new participants while locked."""
+    session.locked = locked
+
+
+def start_from_console(circle: Circle) -> CircleSession:
+    """Staff start the meeting from the console: callers entering start the conference, no PIN needed."""
+    session = open_session(circle)
+    session.staff_started = True
+    return session
+
+
+def is_live(session: CircleSession | None) -> bool:
+    """True once the facilitator has started the conference and until it ends."""
+    return session is not None and session.status == "live"
+
+
+# ---- the roster ----------------------------------------------------------------------------
+
+@dataclass
+class Admission:
+    """Whether a caller may enter a meeting now, and why not."""
+
+    participant: CircleParticipant | None
+    refused: str | None = None  # "full" | "locked" | "closed"
+
+
+def places_taken(session: CircleSession, now: datetime | None = None) -> int:
+    """Participants holding a place: on the call, in the star menu, or about to join."""
+    return sum(1 for p in _holding_places(session, now) if p.role == "participant")
+
+
+def _holding_places(session: CircleSession, now: datetime | None = None) -> list[CircleParticipant]:
+    now = now or utcnow()
+    rows = list(db.session.execute(select(CircleParticipant).filter_by(session_id=session.id, removed=False)
+                                   .where(CircleParticipant.left_at.is_(None))).scalars())
+    # Someone who hung up in the star menu gets no leave callback; the call's own status does.
+    hung_up = set(db.session.execute(
+        select(Call.call_sid).where(Call.call_sid.in_([p.call_sid for p in rows if not p.connected]),
+                                    Call.status.in_(FINAL_CALL_STATUSES))
+    ).scalars()) if rows else set()
+    holding = []
+    for p in rows:
+        if p.connected:
+            holding.append(p)
+        elif p.call_sid in hung_up:
+            continue
+        elif p.in_menu_since is not None and _aware(p.in_menu_since) > now - MENU_GRACE:
+            holding.append(p)
+        elif p.joined_at is None and _aware(p.created_at) > now - JOIN_GRACE:
+            holding.append(p)
+    return holding
+
+
+def participant_for_call(session: CircleSession, call_sid: str) -> CircleParticipant | None:
+    """This call's roster row in a meeting, if any."""
+    return db.session.execute(select(CircleParticipant).filter_by(session_id=session.id, call_sid=call_sid)
+                              ).scalar_one_or_none()
+
+
+def participant_of_call(call_sid: str) -> CircleParticipant | None:
+    """The call's roster row in its most recent meeting, if any."""
+    return db.session.execute(select(CircleParticipant).filter_by(call_sid=call_sid)
+                              .order_by(CircleParticipant.id.desc()).limit(1)).scalar_one_or_none()
+
+
+def admit(session: CircleSession, call_sid: str, *, caller_id: int | None = None,
+          role: str = "participant", now: datetime | None = None) -> Admission:
+    """Give a caller a place on the roster, unless the circle is full or locked (facilitators always)."""
+    existing = participant_for_call(session, call_sid)
+    if existing is not None and existing.removed:
+        return Admission(None, "locked")
+    if existing is not None and role == "facilitator":
+        existing.role = "facilitator"
+    if existing is None or existing.left_at is not None:
+        if role != "facilitator":
+            # Two callers taking the last place at once: the row lock makes them queue (PostgreSQL).
+            db.session.execute(select(CircleSession.id).where(CircleSession.id == session.id).with_for_update())
+            circle = session.circle
+            if session.locked or circle.locked:
+                return Admission(None, "locked")
+            if places_taken(session, now) >= circle.cap:
+                return Admission(None, "full")
+    if existing is None:
+        muted = role != "facilitator" and session.circle.participant_muted_default
+        existing = CircleParticipant(session_id=session.id, call_sid=call_sid, caller_id=caller_id,
+                                     label="p-" + secrets.token_hex(8), role=role, connected=False,
+                                     muted=muted, hold=False, speaking=False, removed=False,
+                                     rules_heard=False, last_sequence=0)
+        db.session.add(existing)
+        state = db.session.execute(select(CircleCall).filter_by(call_sid=call_sid)).scalar_one_or_none()
+        if state is not None:
+            existing.name_recording_sid = state.name_recording_sid
+            existing.name_recording_url = state.name_recording_url
+    existing.left_at = None
+    existing.in_menu_since = None
+    db.session.flush()
+    return Admission(existing)
+
+
+def roster(session: CircleSession) -> list[CircleParticipant]:
+    """Everyone who has been in the meeting, in the order they came (for the staff console)."""
+    return list(db.session.execute(select(CircleParticipant).filter_by(session_id=session.id)
+                                   .order_by(CircleParticipant.id)).scalars())
+
+
+def present(session: CircleSession, role: str | None = None) -> list[CircleParticipant]:
+    """Who is on the conference right now (optionally one role)."""
+    query = select(CircleParticipant).filter_by(session_id=session.id, connected=True).order_by(CircleParticipant.id)
+    if role:
+        query = query.filter_by(role=role)
+    return list(db.session.execute(query).scalars())
+
+
+def hand_queue(session: CircleSession, connected_only: bool = True) -> list[CircleParticipant]:
+    """Raised hands, first raised first (only those on the call unless told otherwise)."""
+    query = (select(CircleParticipant).filter_by(session_id=session.id, removed=False)
+             .where(CircleParticipant.hand_raised_at.is_not(None), CircleParticipant.left_at.is_(None))
+             .order_by(CircleParticipant.hand_raised_at, CircleParticipant.id))
+    if connected_only:
+        query = query.filter_by(connected=True)
+    return list(db.session.execute(query).scalars())
+
+
+def toggle_hand(participant: CircleParticipant) -> bool:
+    """Raise a lowered hand or lower a raised one; returns True when now raised."""
+    participant.hand_raised_at = None if participant.hand_raised_at else utcnow()
+    return participant.hand_raised_at is not None
+
+
+def lower_hand(participant: CircleParticipant) -> None:
+    """Lower a participant's hand (they were given the floor, or left)."""
+    participant.hand_raised_at = None
+
+
+def step_out(participant: CircleParticipant) -> None:
+    """The caller pressed star: off the conference leg, in the menu, still holding a place."""
+    if participant.removed or participant.session.status == "ended":
+        return
+    participant.in_menu_since = utcnow()
+    participant.left_at = None
+
+
+def leave(participant: CircleParticipant) -> None:
+    """The caller left the circle for good (by the menu, or for the crisis line)."""
+    participant.left_at = participant.left_at or utcnow()
+    participant.in_menu_since = None
+    participant.hand_raised_at = None
+
+
+def record_muted(participant: CircleParticipant, muted: bool) -> None:
+    """Note a mute/unmute we made through the REST API (callbacks confirm it later)."""
+    participant.muted = muted
+
+
+def record_speaker(session: CircleSession, participant: CircleParticipant) -> None:
+    """Remember who was last given the floor (for "remove the last speaker")."""
+    session.last_speaker_id = participant.id
+    lower_hand(participant)
+
+
+def record_removed(participant: CircleParticipant) -> None:
+    """The facilitator removed this caller: they may not come back to this meeting."""
+    participant.removed = True
+    participant.connected = False
+    participant.hand_raised_at = None
+    participant.left_at = participant.left_at or utcnow()
+
+
+def record_ended(session: CircleSession) -> None:
+    """The meeting is over: everyone off the roster."""
+    now = utcnow()
+    if session.status != "ended":
+        session.status = "ended"
+        session.ended_at = now
+    for p in roster(session):
+        p.connected = False
+        p.speaking = False
+        p.hand_raised_at = None
+        p.in_menu_since = None
+        p.left_at = p.left_at or now
+
+
+def record_hold(participant: CircleParticipant, hold: bool) -> None:
+    """Note a hold/unhold we made through the REST API (callbacks confirm it later)."""
+    participant.hold = hold
+
+
+def first_name_recordings(session: CircleSession) -> list[str]:
+    """Twilio RecordingSids of this meeting's first names (to delete once it has ended)."""
+    sids = {p.name_recording_sid for p in roster(session) if p.name_recording_sid}
+    return sorted(sids)
+
+
+def forget_first_name(recording_sid: str) -> None:
+    """Forget a first-name recording everywhere we noted it (it was deleted at Twilio)."""
+    for model in (CircleParticipant, CircleCall):
+        for row in db.session.execute(select(model).filter_by(name_recording_sid=recording_sid)).scalars():
+            row.name_recording_sid = None
+            row.name_recording_url = None
+
+
+def mark_rules_heard(participant: CircleParticipant) -> None:
+    """The ground rules were played to this caller (before the Dial, or announced to all)."""
+    participant.rules_heard = True
+
+
+def mark_rules_announced(session: CircleSession) -> None:
+    """The ground rules were announced to the whole conference at its start."""
+    session.rules_announced = True
+    for p in present(session):
+        p.rules_heard = True
+
+
+def started_by(session: CircleSession, facilitator_id: int | None) -> None:
+    """Note which facilitator runs this meeting."""
+    session.facilitator_id = session.facilitator_id or facilitator_id
+
+
+# ---- conference status callbacks -------------------------------------------------------------
+
+@dataclass
+class CallbackOutcome:
+    """What a conference callback changed, and what the caller of this module should do next."""
+
+    session_id: int | None = None
+    applied: bool = False
+    announce_rules: bool = False
+    ended: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+_PARTICIPANT_EVENTS = {
+    "participant-join", "participant-leave", "participant-mute", "participant-unmute",
+    "participant-hold", "participant-unhold", "participant-speech-start", "participant-speech-stop",
+}
+
+
+def apply_conference_event(form) -> CallbackOutcome:
+    """Apply one conference status callback to the roster: idempotent, stale events ignored."""
+    event = form.get("StatusCallbackEvent", "")
+    session = session_for_conference(form.get("FriendlyName"), form.get("ConferenceSid"))
+    outcome = CallbackOutcome(session_id=session.id if session else None)
+    if session is None:
+        outcome.notes.append("unknown conference")
+        return outcome
+    if form.get("ConferenceSid") and not session.conference_sid:
+        session.conference_sid = form["ConferenceSid"][:64]
+    seq = _int(form.get("SequenceNumber"))
+    if event == "conference-start":
+        if session.status == "waiting":
+            session.status = "live"
+            session.started_at = session.started_at or utcnow()
+            outcome.applied = True
+        outcome.announce_rules = session.status == "live" and not session.rules_announced
+    elif event == "conference-end":
+        outcome.applied = session.status != "ended"
+        outcome.ended = True
+        record_ended(session)
+    elif event in _PARTICIPANT_EVENTS:
+        outcome.applied = _apply_participant_event(session, event, form, seq)
+    session.last_sequence = max(session.last_sequence or 0, seq)
+    return outcome
+
+
+def _apply_participant_event(session: CircleSession, event: str, form, seq: int) -> bool:
+    call_sid = form.get("CallSid", "")
+    if not call_sid:
+        return False
+    participant = participant_for_call(session, call_sid)
+    if participant is None:
+        # Someone Twilio put in the conference without passing our admission (e.g. via REST):
+        # the roster must still show them.
+        participant = CircleParticipant(session_id=session.id, call_sid=call_sid[:64],
+                                        label="p-" + secrets.token_hex(8), role="participant",
+                                        connected=False, muted=True, hold=False, speaking=False,
+                                        removed=False, rules_heard=False, last_sequence=0)
+        db.session.add(participant)
+    if seq and seq <= (participant.last_sequence or 0):
+        return False  # a repeat, or older than what we already applied
+    participant.last_sequence = max(seq, participant.last_sequence or 0)
+    # Every participant event carries a snapshot (Muted, Hold) and implies whether the caller
+    # is on the call at that moment, so the newest event wins and older ones change nothing.
+    now = utcnow()
+    if event == "participant-leave":
+        participant.connected = False
+        participant.speaking = False
+        if participant.in_menu_since is None:
+            # Left without the star menu: hung up, or was removed. A later star-menu
+            # webhook (they can cross) gives the place back.
+            participant.left_at = participant.left_at or now
+        return True
+    if session.status == "ended" or participant.removed:
+        return False
+    participant.connected = True
+    participant.joined_at = participant.joined_at or now
+    participant.left_at = None
+    participant.in_menu_since = None
+    default_muted = {"participant-mute": True, "participant-unmute": False}.get(event, participant.muted)
+    participant.muted = _flag(form, "Muted", default_muted)
+    default_hold = {"participant-hold": True, "participant-unhold": False}.get(event, participant.hold)
+    participant.hold = _flag(form, "Hold", default_hold)
+    if event == "participant-speech-start":
+        participant.speaking = True
+        if participant.role == "participant":
+            session.last_speaker_id = participant.id
+    elif event in ("participant-speech-stop", "participant-join"):
+        participant.speaking = False
+    return True
+
+
+def _flag(form, name: str, default: bool) -> bool:
+    value = form.get(name)
+    return default if value is None else value.lower() == "true"
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; they were written as UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
