@@ -11,7 +11,6 @@ from ivr.calls import media
 from ivr.calls import routes as voice
 from ivr.calls.flows_loader import load_validated_flows
 from ivr.circles import webhooks as circle_webhooks  # noqa: F401  (circle routes on the signed voice blueprint)
-from ivr.cli import register_commands
 from ivr.config import ConfigError, load_config
 from ivr.extensions import db, migrate
 from ivr.shares import callbacks as voice_shares
@@ -41,7 +40,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(story_audio.bp)
     app.register_blueprint(voice_shares.bp)
     staff.init_app(app)
-    register_commands(app)
     _check_storage(app)
     return app
 

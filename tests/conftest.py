@@ -13,7 +13,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from twilio.request_validator import RequestValidator
 
+from flask.testing import FlaskCliRunner as _FlaskCliRunner
+
 from ivr import create_app
+from ivr.cli.main import main as peerline
 from ivr.extensions import db
 
 TEST_TOKEN = "test-auth-token-0123456789abcdef"
@@ -109,7 +112,24 @@ def client(app):
 @pytest.fixture
 def runner(app):
     """The CLI runner for `peerline` commands."""
-    return app.test_cli_runner()
+    return cli_runner(app)
+
+
+def cli_runner(app) -> FlaskCliRunner:
+    """Flask's CLI test runner for `app`, invoking `peerline` (not the bare app.cli) by default."""
+    return FlaskCliRunner(app, default_cli=peerline)
+
+
+class FlaskCliRunner(_FlaskCliRunner):
+    """Flask's CLI runner with a default command group."""
+
+    def __init__(self, app, default_cli, **kwargs):
+        super().__init__(app, **kwargs)
+        self.default_cli = default_cli
+
+    def invoke(self, cli=None, args=None, **kwargs):
+        """Run a command (the default group unless one is given) against this runner's app."""
+        return super().invoke(cli or self.default_cli, args, **kwargs)
 
 
 class SigningClient:

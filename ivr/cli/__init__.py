@@ -1,7 +1,9 @@
-"""Peerline's own commands, one module per command group; the `peerline` entry point is ivr/cli/main.py."""
-from __future__ import annotations
+"""Peerline's own commands, one module per command group; the `peerline` entry point is ivr/cli/main.py.
 
-from flask import Flask
+The app factory never imports this package: commands load the worker's code when run, and the web
+process must not.
+"""
+from __future__ import annotations
 
 from ivr.cli.circles import circles_command
 from ivr.cli.flows import flows
@@ -13,8 +15,6 @@ from ivr.simulator.exchange import simulator_command_factory
 from ivr.simulator.terminal import call_command
 
 
-def register_commands(app: Flask) -> None:
-    """Attach Peerline's commands to the app's CLI (so `peerline X` and test runners see them)."""
-    for command in (flows, circles_command, seed_command, screen_command, sweep_command, call_command,
-                    simulator_command_factory(), storage_command, staff_cli):
-        app.cli.add_command(command)
+#: Every `peerline` command group; ivr/cli/main.py adds them to Flask's own (run, db, shell, ...).
+COMMANDS = (flows, circles_command, seed_command, screen_command, sweep_command, call_command,
+            simulator_command_factory(), storage_command, staff_cli)

@@ -9,7 +9,7 @@ from ivr.config import ROOT
 from ivr.calls.flow import load_flows
 from ivr.calls.flow_lint import choices, lint, menu_prompts, names_crisis_key, sample_text
 from ivr.calls.prompts import Prompts
-from tests.conftest import base_config
+from tests.conftest import base_config, cli_runner
 from tests.calls.test_flow import edit
 
 
@@ -84,7 +84,7 @@ def test_cli_lint_passes_on_the_shipped_flows(runner):
 def test_cli_lint_exits_1_and_names_the_problem(tree, tmp_path, migrated_database):
     edit(tree / "audio" / "prompts.toml", 'Pound to go back. 0 for the crisis line."', 'Pound to go back."')
     app = create_app(base_config(tmp_path, FLOWS_DIR=str(tree / "flows"), AUDIO_DIR=str(tree / "audio")))
-    result = app.test_cli_runner().invoke(args=["flows", "lint"])
+    result = cli_runner(app).invoke(args=["flows", "lint"])
     assert result.exit_code == 1
     assert "'options_simple' does not name the crisis key 0" in result.output
     assert "1 problems" in result.output

@@ -129,13 +129,13 @@ def test_production_refuses_to_start_on_a_missing_bucket_development_warns(s3_st
 
 def test_the_storage_check_command_says_ok_or_what_is_wrong(s3_stand_in, tmp_path):
     from ivr import create_app
-    from tests.conftest import base_config
+    from tests.conftest import base_config, cli_runner
     bucket = s3_stand_in.new_bucket()
-    good = create_app(base_config(tmp_path, STORAGE_URL=f"s3://{bucket}/p")).test_cli_runner()
+    good = cli_runner(create_app(base_config(tmp_path, STORAGE_URL=f"s3://{bucket}/p")))
     result = good.invoke(args=["storage", "check"])
     assert result.exit_code == 0 and result.output.startswith(f"storage ok: s3://{bucket}/p at "), result.output
     assert "Contents" not in s3_stand_in.client().list_objects_v2(Bucket=bucket)  # the probe is gone
     bad = create_app(base_config(tmp_path, STORAGE_URL="s3://absent-bucket/p", STORAGE_CHECK_AT_START="0"))
-    result = bad.test_cli_runner().invoke(args=["storage", "check"])
+    result = cli_runner(bad).invoke(args=["storage", "check"])
     assert result.exit_code == 1
     assert result.output.strip().startswith("storage check failed: STORAGE_URL: bucket 'absent-bucket' does not exist")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from pydub import AudioSegment
 
+from ivr.cli.main import main
 from ivr.simulator.terminal import call_command, place_call
 from tests.simulator.twimlapp import xml
 
@@ -45,8 +46,8 @@ def test_peerline_call_command_runs_on_the_embedded_defaults(tmp_path):
     assert AudioSegment.from_wav(out_wav).duration_seconds > 5
 
 
-def test_call_command_is_registered(app):
-    assert app.cli.get_command(None, "call") is call_command
+def test_call_command_is_registered():
+    assert main.get_command(None, "call") is call_command
 
 
 def test_speak_renders_speech_and_played_audio(tapp, tsim, tmp_path):
