@@ -8,42 +8,16 @@ app: STORAGE_URL `s3://bucket/prefix` selects the object store (ivr/storage_s3.p
 from __future__ import annotations
 
 import os
-import re
+import secrets
 import tempfile
+import time
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO
 
 from flask import current_app
 
-_KEY = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*(/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*$")
-
-
-class StorageError(ValueError):
-    """Raised for a malformed key (e.g. one that tries to leave the store)."""
-
-
-class StorageUnavailable(OSError):
-    """The store could not be reached or refused us (an OSError, so jobs retry it as transient)."""
-
-
-class Storage(Protocol):
-    """What any recording store offers; both backends implement the same calls."""
-
-    def put(self, key: str, data: bytes | BinaryIO) -> str: ...
-    def get(self, key: str) -> bytes: ...
-    def open(self, key: str) -> BinaryIO: ...
-    def delete(self, key: str) -> bool: ...
-    def exists(self, key: str) -> bool: ...
-    def size(self, key: str) -> int: ...
-    def check(self) -> None: ...
-
-
-def check_key(key: str) -> str:
-    """Return the key if it is a safe relative name; raise StorageError otherwise."""
-    if not isinstance(key, str) or len(key) > 300 or not _KEY.match(key) or ".." in key.split("/"):
-        raise StorageError(f"bad storage key {key!r}")
-    return key
-
+from ivr.storage_base import Storage, StorageError, StorageUnavailable, check_key  # noqa: F401  (re-exported)
+from ivr.storage_s3 import S3Storage  # boto3 itself loads only when an S3 store is made
 
 class LocalStorage:
     """A directory on local disk; writes are atomic (temp file + rename)."""
@@ -116,7 +90,6 @@ def from_config(config) -> Storage:
     """The store a configuration names: STORAGE_URL s3://bucket/prefix, else the directory STORAGE_DIR."""
     url = config.get("STORAGE_URL") or ""
     if url.startswith("s3://"):
-        from ivr.storage_s3 import S3Storage
         return S3Storage.from_url(url, timeout=float(config.get("STORAGE_TIMEOUT") or 10))
     if url.startswith("file://"):
         return LocalStorage(url[len("file://"):])
@@ -135,8 +108,6 @@ def storage() -> Storage:
 
 def probe(store: Storage) -> str:
     """Write, read back and delete a probe object; return a one-line summary or raise StorageUnavailable."""
-    import secrets
-    import time
     key = f"probe/{secrets.token_hex(8)}.bin"
     payload = secrets.token_bytes(1024)
     started = time.monotonic()

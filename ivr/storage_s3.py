@@ -11,7 +11,7 @@ import io
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
-from ivr.storage import StorageUnavailable, check_key
+from ivr.storage_base import StorageUnavailable, check_key
 
 #: boto3's own variable for an S3-compatible endpoint; named in error messages.
 ENDPOINT_VAR = "AWS_ENDPOINT_URL_S3"

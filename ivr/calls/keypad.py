@@ -58,3 +58,8 @@ def pound_alone(ctx) -> bool:
 def miss(ctx, step, response: VoiceResponse, reason: str, again) -> None:
     """Count a miss with the engine's rules; `again(response)` re-prompts this action's menu."""
     engine.miss(ctx, step, response, reason, again=again)
+
+
+def flag(name: str) -> bool:
+    """A yes/no flag from the query string."""
+    return request.args.get(name) == "1"

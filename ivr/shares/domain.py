@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from blinker import Namespace
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -27,6 +28,13 @@ from ivr.shares.models import CLOSED_STATUSES, CONSENTS
 from ivr.storage import storage
 
 log = logging.getLogger(__name__)
+
+# Stories made from a share are the stories feature's: it listens, so this module never imports it.
+_signals = Namespace()
+#: Sent (with the share) when a share's audio is destroyed: stories made from it lose theirs.
+share_purged = _signals.signal("share-purged")
+#: Sent (with the share) when its caller withdraws it: stories made from it stop playing.
+share_withdrawn = _signals.signal("share-withdrawn")
 
 PROCESS_JOB = "workers.share_pipeline.process_share"
 FORGET_JOB = "ivr.shares.domain.forget_twilio_copy"
@@ -516,7 +524,7 @@ def withdraw(share_id: int, actor: str = "caller") -> Share | None:
     share = get(share_id)
     if share is None or share.status in CLOSED_STATUSES:
         return share
-    _unpublish_stories(share)
+    share_withdrawn.send(share)
     share.status = "withdrawn"
     _audit(share, "withdrawn", actor)
     db.session.flush()
@@ -576,25 +584,12 @@ def _forget_later(share: Share) -> None:
 
 
 def _purge(share: Share) -> None:
-    from ivr.stories import domain as stories
-    for story in _stories_of(share):
-        stories.remove_audio(story)
+    share_purged.send(share)
     _remove_keys(share.storage_keys())
     share.original_key = share.redacted_key = share.disguised_key = share.reply_audio_key = None
     share.transcript = share.screening = share.reasons = None
     share.recording_url = share.follow_up_note = share.tier = None
     share.pin_hash = None
-
-
-def _unpublish_stories(share: Share) -> None:
-    from ivr.stories import domain as stories
-    for story in _stories_of(share):
-        stories.unpublish(story.id)
-
-
-def _stories_of(share: Share):
-    from ivr.stories.models import Story
-    return list(db.session.execute(select(Story).filter_by(share_id=share.id)).scalars())
 
 
 def _remove_keys(keys: list[str]) -> None:

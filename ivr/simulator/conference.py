@@ -4,7 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ivr.simulator.call import Entry, Wait
-from ivr.simulator.executor import DEFAULT_HOLD_MUSIC, AppError, Redirected, _bool, _int, parse_twiml, wait
+from ivr.simulator.executor import (DEFAULT_HOLD_MUSIC, DIAL_NOUNS, VERBS, AppError, Redirected, _bool, _int,
+                                    parse_twiml, wait)
 
 #: statusCallbackEvent words -> the StatusCallbackEvent values they subscribe to.
 EVENT_WORDS = {
@@ -201,7 +202,6 @@ class Room:
             call.transcript.append(Entry("error", str(exc), self.sim.clock))
             self.sim.errors.append(str(exc))
             return False
-        from ivr.simulator.executor import VERBS
         for el in root:
             if el.tag == "Redirect":  # Twilio loops wait music; once is enough to know what it plays
                 continue
@@ -320,3 +320,6 @@ def conference_leg(sim, call, noun, dial, doc_url):
         if not abandoned:
             room.leave_call(call, reason)
     return "completed", sim.clock - started, {"ConferenceSid": room.sid}
+
+
+DIAL_NOUNS["Conference"] = conference_leg

@@ -1,6 +1,7 @@
 """The Simulator: numbers, calls, conference rooms, recordings, queued callbacks and the clock."""
 from __future__ import annotations
 
+import base64
 import io
 import logging
 import threading
@@ -10,11 +11,13 @@ from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from ivr.simulator.call import Call, Entry, Input
+from ivr.simulator.conference import Rooms  # also registers <Dial><Conference> with the executor
 from ivr.simulator.executor import AppError, Next, parse_twiml, run_call
 from ivr.simulator.callbacks import CallbackMixin, Callback, Delivered  # noqa: F401
 from ivr.simulator.faults import Faults
 from ivr.simulator.recordings import RecordingStore
-from ivr.simulator.transport import HttpTransport, TransportError, WsgiTransport, signature_hint
+from ivr.simulator.rest import create_rest_app
+from ivr.simulator.transport import HttpTransport, Reply, TransportError, WsgiTransport, signature_hint
 
 log = logging.getLogger(__name__)
 API_BASE = "https://api.twilio.com"
@@ -50,7 +53,6 @@ class Simulator(CallbackMixin):
         self.calls: list[Call] = []
         self.by_sid: dict[str, Call] = {}
         self.recordings = RecordingStore(self)
-        from ivr.simulator.conference import Rooms
         self.rooms = Rooms(self)
         self.outbox: list[dict] = []  # messages sent through the REST API
         self.callbacks: deque[Callback] = deque()
@@ -105,7 +107,6 @@ class Simulator(CallbackMixin):
     def rest_app(self):
         """The Flask app serving the simulated Twilio REST API."""
         if self._rest_app is None:
-            from ivr.simulator.rest import create_rest_app
             self._rest_app = create_rest_app(self)
         return self._rest_app
 
@@ -311,8 +312,6 @@ class Simulator(CallbackMixin):
 
     def rest_request(self, method: str, url: str, data: dict | None = None):
         """Call this simulator's own REST API in-process (with the account's credentials)."""
-        from ivr.simulator.transport import Reply
-        import base64
         parts = urlsplit(url)
         token = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
         with self.rest_app.test_client() as client:

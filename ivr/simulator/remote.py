@@ -7,6 +7,7 @@ from typing import Callable
 import click
 
 from ivr.simulator.call import parse_script_item
+from ivr.simulator.keyboard import ask, default_reader
 
 
 class ExchangeUnreachable(RuntimeError):
@@ -91,7 +92,6 @@ def run_remote_call(phone: RemotePhone, app_url: str, from_: str, to: str | None
             echo("[note end of script: hanging up]")
             show(phone.feed(state["sid"], "q"))
         return not errors
-    from ivr.simulator.terminal import ask, default_reader
     read = read or default_reader
     echo(help_line)
     state = phone.place(app_url, from_, to, None)

@@ -8,6 +8,8 @@ from flask.cli import with_appcontext
 
 from ivr.simulator.call import Entry, Input, parse_script_item
 from ivr.simulator.core import Simulator, SimulatorError
+from ivr.simulator.keyboard import ask, default_reader
+from ivr.simulator.remote import ExchangeUnreachable, RemotePhone, run_remote_call
 
 DEMO_CALLER = "+15550100123"
 HELP = ("keys: digits then Enter (empty line = silence) · 'say words' speaks · "
@@ -65,20 +67,6 @@ def place_call(sim: Simulator, from_: str, to: str | None, script: str | None, e
         _safe(sim, lambda: sim.feed(call, inp), echo)
 
 
-def default_reader(prompt: str) -> str:
-    """Read one line at the terminal (empty for silence)."""
-    return click.prompt(prompt, default="", show_default=False, prompt_suffix="")
-
-
-def ask(read, waiting: str | None) -> str:
-    """Prompt for the next input, worded for what the call waits on; end of input hangs up."""
-    try:
-        return read({"gather": "keys> ", "record": "record (rec file.wav)> ",
-                     "conference": "in conference (* leaves if allowed, Enter waits)> "}.get(waiting, "> "))
-    except (EOFError, click.Abort):
-        return "q"
-
-
 def _safe(sim, fn, echo):
     """Run a step; input that does not fit where the call waits is shown, not raised."""
     try:
@@ -131,7 +119,6 @@ def call_command(script, from_, to, url, via, speak_path):
 
 def _through_exchange(config, url: str, via: str | None, from_, to, script) -> bool:
     """Run the call through a simulator process if one answers; False to run it in this terminal."""
-    from ivr.simulator.remote import ExchangeUnreachable, RemotePhone, run_remote_call
     sim_url = via or config.get("SIMULATOR_URL")
     if not sim_url:
         return False

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from ivr.stories import domain as stories
 from ivr.calls import keypad
 from ivr.stories import reply_actions
+from ivr.stories.player_keys import PLAY_STEP, after_story
 from ivr.calls.registry import action
 from ivr.extensions import db
 from ivr.calls.models import CallStep
@@ -20,7 +21,6 @@ from ivr.stories.models import Story
 BACK, REPLAY, NEXT, HELPED, TOPICS, ALL_CHOICES, CRISIS = "4", "5", "6", "3", "#", "*", "0"
 REPLY, REPLIES = "7", "8"  # leave a reply to the storyteller; hear the replies (ivr/stories/reply_actions.py)
 TOPICS_AT_ONCE = 3  # topics spoken at once; star speaks the next ones (at most four choices a breath)
-PLAY_STEP = "story_play"
 NOTE_STEP = "story_note"
 TOPICS_STEP = "stories"
 
@@ -84,7 +84,7 @@ def story_play(ctx, step, response):
 @story_play.on_input
 def story_key(ctx, step, response):
     """A key pressed during or after a story (or nothing: the next story follows)."""
-    story_id, helped_already = keypad.arg_id("s"), request_flag("h")
+    story_id, helped_already = keypad.arg_id("s"), keypad.flag("h")
     key = keypad.pressed(ctx)[:1]
     if key == CRISIS:
         return "crisis"
@@ -109,7 +109,7 @@ def story_key(ctx, step, response):
             who = f"caller:{ctx.caller.number_hash}" if ctx.caller is not None else f"call:{ctx.call.call_sid}"
             stories.count_helped(story.id, stories.helped_marker(story.id, who, ctx.config["CALLER_HASH_KEY"]))
         ctx.voice.speak(response, "story_helped_thanks")
-        _after_story(ctx, response, story, helped=True)
+        after_story(ctx, response, story, helped=True)
         return None
     if key == REPLY:
         keypad.chose(ctx)
@@ -130,7 +130,7 @@ def story_key(ctx, step, response):
         if key:
             keypad.chose(ctx)
         return _go(ctx, response, playlist, (here + 1) if here is not None else 0)
-    keypad.miss(ctx, step, response, "invalid", lambda r: _after_story(ctx, r, story, helped=helped_already))
+    keypad.miss(ctx, step, response, "invalid", lambda r: after_story(ctx, r, story, helped=helped_already))
     return None
 
 
@@ -165,12 +165,6 @@ def story_note_key(ctx, step, response):
     return None
 
 
-def request_flag(name: str) -> bool:
-    """A yes/no flag from the query string."""
-    from flask import request
-    return request.args.get(name) == "1"
-
-
 def _go(ctx, response, playlist, index: int):
     if index < 0:
         index = 0
@@ -200,17 +194,6 @@ def _play(ctx, response, story) -> None:
     g.play(ctx.url(stories.audio_path(story)))
     reply_actions.speak_offer(ctx, g, story)  # 7 reply, 8 replies: one breath with the crisis key
     stories.count_play(story.id)
-
-
-def after_story(ctx, response, story, helped: bool = False) -> None:
-    """The player's keys for a story just heard (back from its replies, for one)."""
-    _after_story(ctx, response, story, helped=helped)
-
-
-def _after_story(ctx, response, story, helped: bool) -> None:
-    # The three main keys and star only (KEYMAP.md): 7 and 8 are in star's list, and offered after the story.
-    g = keypad.gather(ctx, response, PLAY_STEP, s=story.id, h="1" if helped else None)
-    ctx.voice.speak(g, "story_keys_short")
 
 
 def _key_map_once(ctx, parent) -> None:

@@ -13,10 +13,12 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from ivr.extensions import db
+from ivr.shares.domain import share_purged, share_withdrawn
 from ivr.shares.models import Share
 from ivr.stories.models import Story, StoryHelpedMark, Topic
 from ivr.models.base import utcnow
 from ivr.storage import storage
+from ivr.stories import replies
 
 #: Content notes a moderator can tag; each has a prompt `content_note_<tag>` in every language.
 CONTENT_NOTES = ("self_harm", "suicide", "abuse", "substance_use", "violence", "loss")
@@ -185,7 +187,6 @@ def tag(story_id: int, content_note: str | None) -> Story:
 
 def remove_audio(story: Story) -> None:
     """Unpublish a story and delete its audio (its share was deleted), and with it its replies' link."""
-    from ivr.stories import replies
     replies.story_deleted(story)
     if story.audio_key:
         storage().delete(story.audio_key)
@@ -207,3 +208,20 @@ def _checked_note(note: str | None) -> str | None:
     if note and note not in CONTENT_NOTES:
         raise StoryError(f"unknown content note {note!r}; use one of {', '.join(CONTENT_NOTES)}")
     return note or None
+
+
+def stories_of_share(share_id: int) -> list[Story]:
+    """Every story made from one share (published or not)."""
+    return list(db.session.execute(select(Story).filter_by(share_id=share_id)).scalars())
+
+
+@share_purged.connect
+def _share_purged(share: Share, **_) -> None:
+    for story in stories_of_share(share.id):
+        remove_audio(story)
+
+
+@share_withdrawn.connect
+def _share_withdrawn(share: Share, **_) -> None:
+    for story in stories_of_share(share.id):
+        unpublish(story.id)

@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from ivr.extensions import db
+from ivr.shares import domain as shares
 from ivr.shares.models import Share
 from ivr.stories.models import Story
 from ivr.storage import storage
@@ -116,7 +117,6 @@ def set_open(story_id: int, is_open: bool) -> Story:
 
 def deliver(share: Share, audio: bytes, decision: str, actor: str) -> Share:
     """A moderator passes a reply on: store the checked (bleeped or disguised) copy, then decide."""
-    from ivr.shares import domain as shares
     if not share.is_reply:
         raise ReplyError("this share is not a reply")
     if decision not in FOR_STORYTELLER:
@@ -156,7 +156,6 @@ def story_deleted(story: Story, actor: str = "caller") -> None:
     Replies the replier let others hear stay the replier's shares (they can still delete
     them), but no longer point at, or play after, anything.
     """
-    from ivr.shares import domain as shares
     for reply in replies_to(story.id):
         if reply.consent != "library":
             shares.delete(reply.id, actor=f"{actor}:story-deleted")

@@ -12,6 +12,7 @@ from ivr.stories import domain as stories
 from ivr.shares import drafts
 from ivr.calls import keypad
 from ivr.calls.registry import action
+from ivr.stories.player_keys import after_story
 
 CONSENT_STEP, PLAY_STEP = "reply_consent", "reply_play"
 ONLY_STORYTELLER, ALSO_LISTENERS = "1", "2"
@@ -159,10 +160,8 @@ def _key_and_story(ctx):
 
 def _helped() -> str | None:
     """The player's "this helped me" flag, carried through the replies so it is not counted twice."""
-    from ivr.stories.actions import request_flag
-    return "1" if request_flag("h") else None
+    return "1" if keypad.flag("h") else None
 
 
 def _back_to_story(ctx, response, story) -> None:
-    from ivr.stories.actions import after_story  # the player owns its own keys
     after_story(ctx, response, story, helped=_helped() is not None)
