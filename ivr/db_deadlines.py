@@ -11,6 +11,9 @@ from __future__ import annotations
 from contextvars import ContextVar
 
 from flask import Flask, current_app
+from sqlalchemy import event
+import psycopg
+from psycopg import errors
 
 _deadline: ContextVar[float | None] = ContextVar("peerline_db_deadline", default=None)
 
@@ -32,7 +35,6 @@ def install(app: Flask, engine) -> None:
     """Make the engine open DeadlineConnections (call after db.init_app, in an app context)."""
     if engine.dialect.name != "postgresql":
         return
-    from sqlalchemy import event
 
     @event.listens_for(engine, "do_connect")
     def _connect(dialect, conn_rec, cargs, cparams):
@@ -64,8 +66,6 @@ def _connection_class():
     """psycopg.Connection whose waits end at the current deadline (built once, lazily)."""
     global _CLASS
     if _CLASS is None:
-        import psycopg
-        from psycopg import errors
 
         class DeadlineConnection(psycopg.Connection):
             """A psycopg connection that gives up on a silent server at the current deadline."""

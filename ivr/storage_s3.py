@@ -12,6 +12,8 @@ from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from ivr.storage_base import StorageUnavailable, check_key
+import logging
+import os
 
 #: boto3's own variable for an S3-compatible endpoint; named in error messages.
 ENDPOINT_VAR = "AWS_ENDPOINT_URL_S3"
@@ -109,7 +111,7 @@ class S3Storage:
 
     def _call(self, action: str, key: str | None, fn, **kwargs):
         """Run one S3 call; translate boto's errors into ours with a message that says what to fix."""
-        from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
+        from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError  # botocore: loaded only with an S3 store
         try:
             return fn(**kwargs)
         except ClientError as exc:
@@ -163,10 +165,9 @@ class _Body(io.RawIOBase):
 
 def _client(timeout: float):
     """An S3 client from boto3's standard configuration, with bounded timeouts and a few retries."""
-    import logging
 
-    import boto3
-    from botocore.config import Config
+    import boto3  # boto3 loads only when an S3 store is made (the directory store never needs it)
+    from botocore.config import Config  # with boto3 above
     # botocore logs where it found credentials at INFO on every client: keep our logs about us.
     if logging.getLogger("botocore").level == logging.NOTSET:
         logging.getLogger("botocore").setLevel(logging.WARNING)
@@ -176,5 +177,4 @@ def _client(timeout: float):
 
 
 def _custom_endpoint() -> bool:
-    import os
     return bool(os.environ.get(ENDPOINT_VAR) or os.environ.get("AWS_ENDPOINT_URL"))

@@ -18,6 +18,7 @@ from twilio.http import HttpClient
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
+import requests
 
 log = logging.getLogger(__name__)
 API_BASE = "https://api.twilio.com"
@@ -55,7 +56,6 @@ class BaseUrlHttpClient(TwilioHttpClient):
 
     def get_bytes(self, url: str, auth) -> tuple[int, bytes]:
         """GET binary media (the twilio Response keeps only text)."""
-        import requests
         r = requests.get(self.rewrite(url), auth=auth, timeout=self.timeout, allow_redirects=True)
         return r.status_code, r.content
 
@@ -83,7 +83,6 @@ class WsgiHttpClient(HttpClient):
         limit = timeout or self.timeout
         if limit and time.monotonic() - started > limit:
             # What requests would have raised had this been a socket.
-            import requests
             raise requests.Timeout(f"{method} {parts.path} took longer than {limit} s")
         return r.status_code, body, dict(r.headers)
 
@@ -125,7 +124,6 @@ def client() -> Client:
 
 def _call(what: str, fn):
     """Run one REST operation, turning every failure into a TelephonyError."""
-    import requests
     try:
         return fn()
     except TwilioRestException as exc:
@@ -190,7 +188,6 @@ def fetch_recording(recording_sid: str) -> bytes:
     """
     c = client()
     url = f"{API_BASE}/2010-04-01/Accounts/{c.account_sid}/Recordings/{recording_sid}.wav"
-    import requests
     try:
         status, body = _media_client(c).get_bytes(url, (c.username, c.password))
     except (requests.Timeout, requests.ConnectionError) as exc:

@@ -58,7 +58,7 @@ def run(*, now: datetime | None = None, stuck_after: timedelta | None = None,
     `progress(items, label)` wraps each batch (ivr.progress: a bar on a terminal, lines otherwise).
     """
     from flask import current_app
-    from ivr.cli.progress import silent
+    from ivr.progress import silent
     progress = progress or silent
     config = current_app.config
     now = now or datetime.now(timezone.utc)

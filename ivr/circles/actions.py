@@ -8,6 +8,7 @@ from ivr.circles import schedule
 from ivr.calls.registry import action
 from ivr.extensions import db
 from ivr.circles.models import Circle, CircleParticipant
+from ivr.calls.engine import miss
 
 
 # ---- hearing what is open and choosing a circle ----------------------------------------------
@@ -59,7 +60,6 @@ def circle_chosen(ctx, step, response):
     circle = circles.find_circle(digits)
     if circle is None:
         ctx.voice.speak(response, "circle_unknown")
-        from ivr.calls.engine import miss  # late: ivr.engine imports the action registry
         miss(ctx, step, response, "invalid")
         return None
     ctx.log(step.name, "chosen")

@@ -19,6 +19,7 @@ from flask import current_app
 from ivr.circles import domain as circles
 from ivr.extensions import db
 from ivr.circles.models import CircleParticipant, CircleSession
+from ivr import telephony
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,6 @@ class ControlResult:
 
 def _telephony():
     # Imported late, like ivr.shares does: the adapter pulls in the twilio REST client.
-    from ivr import telephony
     return telephony
 
 

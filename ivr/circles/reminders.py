@@ -24,6 +24,7 @@ from ivr.extensions import db
 from ivr.models.base import utcnow
 from ivr.calls.models import Caller
 from ivr.circles.models import Circle, CircleReminder
+from datetime import timezone
 
 log = logging.getLogger(__name__)
 
@@ -185,5 +186,4 @@ def opt_out(reminder_id: int | None, caller_id: int | None) -> int:
 
 
 def _aware(moment: datetime) -> datetime:
-    from datetime import timezone
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

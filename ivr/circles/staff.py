@@ -16,6 +16,7 @@ from ivr.extensions import db
 from ivr.circles.models import Circle, CircleFacilitator, CircleParticipant
 from ivr.staff import accounts, audit
 from ivr.staff.guard import allow, passive
+from ivr import telephony
 
 bp = Blueprint("circles", __name__, url_prefix="/circles")
 RUNNERS = ("admin", "facilitator")
@@ -228,7 +229,6 @@ def name_recording(circle_id: int, participant_id: int):
     participant = _participant(circle, participant_id)
     if not participant.name_recording_sid:
         abort(404)
-    from ivr import telephony  # the REST adapter: imported late, as ivr.shares does
     try:
         data = telephony.fetch_recording(participant.name_recording_sid)
     except telephony.TelephonyError:

@@ -75,6 +75,6 @@ def list_circles():
 @with_appcontext
 def remind():
     """Send every reminder that is due (run from cron when rq's scheduler is not used)."""
-    from workers.reminders import send_due
+    from workers.reminders import send_due  # the worker's code loads only when this runs, never in `peerline run`
     counts = send_due()
     click.echo(", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "nothing due")

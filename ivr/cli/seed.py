@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from ivr.cli.progress import progress
+from ivr.progress import progress
 from ivr.stories.seed import TOPICS, SeedError, seed_demo
 
 

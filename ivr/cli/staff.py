@@ -5,6 +5,8 @@ import click
 from flask.cli import with_appcontext
 
 from ivr.staff.models import ROLES
+from ivr.extensions import db
+from ivr.staff import accounts
 
 
 @click.group("staff")
@@ -20,8 +22,6 @@ def staff_cli():
 @with_appcontext
 def create(email: str, name: str, role: str, password: str):
     """Create a staff account (by default the first admin)."""
-    from ivr.extensions import db
-    from ivr.staff import accounts
     try:
         user = accounts.create(email, name, password, role, actor=None)
     except accounts.AccountError as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from ivr.storage import StorageUnavailable, from_config, probe
 
 
 @click.group("storage")
@@ -15,7 +16,6 @@ def storage_command():
 @with_appcontext
 def check_command():
     """Write, read back and delete a probe object; say what is wrong in one line."""
-    from ivr.storage import StorageUnavailable, from_config, probe
     try:
         click.echo(probe(from_config(current_app.config)))
     except StorageUnavailable as exc:

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import click
 from flask.cli import with_appcontext
+from ivr.progress import progress
 
 
 @click.command("screen", context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
@@ -15,7 +16,7 @@ from flask.cli import with_appcontext
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def screen_command(args: tuple[str, ...]):
     """Screen a line of transcript text: tier, priority and reasons (--json for machines)."""
-    from workers.screen_cli import screen_command as real
+    from workers.screen_cli import screen_command as real  # loaded only when run (see above)
     real.main(list(args), prog_name="peerline screen", standalone_mode=True)
 
 
@@ -27,8 +28,7 @@ def screen_command(args: tuple[str, ...]):
 @with_appcontext
 def sweep_command(stuck_after: int, heartbeat_grace: int):
     """Re-enqueue stranded shares, delete Twilio's leftover copies, purge audio past retention (for cron)."""
-    from ivr.cli.progress import progress
-    from workers import sweep
+    from workers import sweep  # loaded only when run (see above)
     report = sweep.run(stuck_after=timedelta(seconds=stuck_after), heartbeat_grace=timedelta(seconds=heartbeat_grace),
                        progress=progress)
     click.echo(report.summary())

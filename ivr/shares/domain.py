@@ -26,6 +26,7 @@ from ivr.shares.models import Share, ShareAudit, ShareDraft
 from ivr.models.base import utcnow
 from ivr.shares.models import CLOSED_STATUSES, CONSENTS
 from ivr.storage import storage
+from ivr import telephony
 
 log = logging.getLogger(__name__)
 
@@ -566,7 +567,6 @@ def forget_twilio_copy(share_id: int) -> bool:
     share = get(share_id)
     if share is None or share.twilio_deleted:
         return False
-    from ivr import telephony  # the REST adapter; imported late so tests and workers share one path
     telephony.delete_recording(share.recording_sid)
     share.twilio_deleted = True
     db.session.commit()

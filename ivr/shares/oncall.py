@@ -14,6 +14,10 @@ from sqlalchemy.exc import IntegrityError
 from ivr.extensions import db
 from ivr.shares.models import OncallAlert, Share
 from ivr.models.base import utcnow
+from ivr import telephony
+from ivr import jobs
+from ivr.shares import domain as shares
+from ivr.telephony import TelephonyError
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +51,6 @@ def send(share: Share) -> OncallAlert:
 
     Raises TelephonyError for a transient failure so the caller's job can retry.
     """
-    from ivr import telephony
 
     alert = open_alert(share)
     if alert.status in ("sent", "unconfigured"):
@@ -90,9 +93,6 @@ def alert(share_id: int) -> None:
     sending here rather than enqueueing first keeps the SMS within seconds even when the queue is
     long; the unique alert per share means it is sent once, however often this is called.
     """
-    from ivr import jobs
-    from ivr.shares import domain as shares
-    from ivr.telephony import TelephonyError
     try:
         send(shares.get(share_id))
         return

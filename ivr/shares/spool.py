@@ -17,6 +17,9 @@ from flask import current_app
 from sqlalchemy.exc import OperationalError
 
 from ivr import twilio_ids
+from ivr.shares import domain as shares
+from ivr.extensions import db
+from ivr.shares.models import ShareDraft
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +62,6 @@ def _set_aside(path: Path, exc: Exception) -> None:
 
 def replay() -> int:
     """Persist every spooled callback through ivr.shares; returns how many were replayed."""
-    from ivr.shares import domain as shares
-    from ivr.extensions import db
-    from ivr.shares.models import ShareDraft
 
     folder = spool_dir()
     if not folder.is_dir():

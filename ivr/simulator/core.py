@@ -18,6 +18,8 @@ from ivr.simulator.faults import Faults
 from ivr.simulator.recordings import RecordingStore
 from ivr.simulator.rest import create_rest_app
 from ivr.simulator.transport import HttpTransport, Reply, TransportError, WsgiTransport, signature_hint
+from werkzeug.serving import make_server
+from pydub import AudioSegment
 
 log = logging.getLogger(__name__)
 API_BASE = "https://api.twilio.com"
@@ -112,7 +114,6 @@ class Simulator(CallbackMixin):
 
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Serve the REST API over HTTP in a background thread; return its base URL."""
-        from werkzeug.serving import make_server
         self._server = make_server(host, port, self.rest_app, threaded=True)
         threading.Thread(target=self._server.serve_forever, daemon=True, name="twilio-sim-rest").start()
         return f"http://{host}:{self._server.server_port}"
@@ -296,7 +297,6 @@ class Simulator(CallbackMixin):
             if not reply.ok:
                 result = (None, f"HTTP {reply.status}")
             else:
-                from pydub import AudioSegment
                 audio = AudioSegment.from_file(io.BytesIO(reply.body))
                 self._media_audio[url] = audio
                 result = (round(len(audio) / 1000.0, 2), None)

@@ -16,6 +16,10 @@ from flask import abort, jsonify, request
 
 from ivr.simulator.call import Input, parse_script_item
 from ivr.simulator.core import Simulator, SimulatorError
+from werkzeug.serving import make_server as werkzeug_server
+import click
+from flask.cli import with_appcontext
+from flask import current_app
 
 log = logging.getLogger(__name__)
 PHONE = "/phone/calls"
@@ -124,7 +128,6 @@ def add_phone_routes(exchange: Exchange) -> None:
 
 def make_server(exchange: Exchange, host: str, port: int):
     """A threaded HTTP server for the REST and phone APIs (threaded: the app calls the REST API mid-webhook)."""
-    from werkzeug.serving import make_server as werkzeug_server
     add_phone_routes(exchange)
     threading.Thread(target=exchange.pump, daemon=True, name="sim-callbacks").start()
     return werkzeug_server(host, port, exchange.sim.rest_app, threaded=True)
@@ -141,8 +144,6 @@ def serve(exchange: Exchange, host: str, port: int) -> None:
 
 def simulator_command_factory():
     """The `peerline simulator` click command (built lazily so the CLI imports stay light)."""
-    import click
-    from flask.cli import with_appcontext
 
     @click.command("simulator")
     @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback).")
@@ -151,7 +152,6 @@ def simulator_command_factory():
     @with_appcontext
     def simulator_command(host, port, app_url):
         """Run the phone simulator as its own process: Twilio's REST API, webhook sender, phone API."""
-        from flask import current_app
         config = current_app.config
         api_base = f"http://{host}:{port}"
         exchange = Exchange(config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"],

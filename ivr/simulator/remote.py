@@ -8,6 +8,7 @@ import click
 
 from ivr.simulator.call import parse_script_item
 from ivr.simulator.keyboard import ask, default_reader
+import requests
 
 
 class ExchangeUnreachable(RuntimeError):
@@ -18,7 +19,6 @@ class RemotePhone:
     """Talks to `peerline simulator` (ivr/simulator/exchange.py) with the account's credentials."""
 
     def __init__(self, sim_url: str, account_sid: str, auth_token: str, timeout: float = 120):
-        import requests
         self.base = sim_url.rstrip("/")
         self.session = requests.Session()
         self.session.auth = (account_sid, auth_token)
@@ -26,7 +26,6 @@ class RemotePhone:
 
     def reachable(self) -> bool:
         """True when a simulator process answers (with our credentials) at the URL."""
-        import requests
         try:
             reply = self.session.get(self.base + "/2010-04-01/Accounts/" + self.session.auth[0] + "/Conferences.json",
                                      timeout=2)

@@ -11,6 +11,7 @@ import time
 from flask import Flask, Response, jsonify, request
 
 from ivr.simulator.executor import Next
+from ivr.simulator.recordings import to_mp3
 
 API = "/2010-04-01/Accounts/<account>"
 MEDIA_TYPES = {"wav": "audio/x-wav", "mp3": "audio/mpeg"}
@@ -189,7 +190,6 @@ def create_rest_app(sim) -> Flask:
                 return error(404, 20404, f"The requested resource {request.path} was not found")
             if ext == "wav":
                 return Response(rec.wav, content_type=MEDIA_TYPES[ext])
-            from ivr.simulator.recordings import to_mp3
             return Response(to_mp3(rec.wav), content_type=MEDIA_TYPES[ext])
 
     # -- calls -------------------------------------------------------------------------------

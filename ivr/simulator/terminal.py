@@ -10,6 +10,10 @@ from ivr.simulator.call import Entry, Input, parse_script_item
 from ivr.simulator.core import Simulator, SimulatorError
 from ivr.simulator.keyboard import ask, default_reader
 from ivr.simulator.remote import ExchangeUnreachable, RemotePhone, run_remote_call
+from ivr.simulator.speak import render
+from flask import current_app
+from flask_migrate import upgrade
+import logging
 
 DEMO_CALLER = "+15550100123"
 HELP = ("keys: digits then Enter (empty line = silence) · 'say words' speaks · "
@@ -95,7 +99,6 @@ def _report_errors(sim, echo) -> None:
 @with_appcontext
 def call_command(script, from_, to, url, via, speak_path):
     """Place a simulated phone call to Peerline: interactive, or --script to print the transcript."""
-    from flask import current_app
     config = current_app.config
     if url and not speak_path and _through_exchange(config, url, via, from_, to, script):
         return
@@ -110,7 +113,6 @@ def call_command(script, from_, to, url, via, speak_path):
     sim.add_number(to, base + "/voice/incoming", status_callback=base + "/voice/status")
     call = place_call(sim, from_, to, script)
     if speak_path and call is not None:
-        from ivr.simulator.speak import render
         seconds = render(call.transcript, speak_path, media=sim.media_audio)
         click.echo(f"[wrote {speak_path}: {seconds:.1f} s of what the caller heard]")
     if sim.errors:
@@ -142,7 +144,5 @@ def _ensure_schema(app) -> None:
     """The embedded SQLite database is migrated on first use, so a fresh clone can call at once."""
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return
-    from flask_migrate import upgrade
-    import logging
     logging.getLogger("alembic").setLevel(logging.WARNING)
     upgrade(revision="heads")

@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from twilio.request_validator import RequestValidator
+from urllib.parse import urlencode
+import base64
+import requests
 
 USER_AGENT = "TwilioProxy/1.1 (Peerline phone simulator)"
 
@@ -59,7 +62,6 @@ class Transport:
         if method == "GET":
             # Twilio signs GETs over the URL alone, with the params already in its query string.
             if params:
-                from urllib.parse import urlencode
                 url += ("&" if "?" in url else "?") + urlencode(params)
             headers = {"X-Twilio-Signature": self.signature(url, {}), "User-Agent": USER_AGENT}
             return self._send("GET", url, None, headers, auth)
@@ -101,7 +103,6 @@ class WsgiTransport(Transport):
         if parts.query:
             target += "?" + parts.query
         if auth:
-            import base64
             token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
             headers = {**headers, "Authorization": f"Basic {token}"}
         base = f"{parts.scheme}://{parts.netloc}"
@@ -117,7 +118,6 @@ class HttpTransport(Transport):
 
     def __init__(self, auth_token: str, timeout: float = 15.0):
         super().__init__(auth_token)
-        import requests
         self.session = requests.Session()
         self.timeout = timeout
         self.hosts: set[str] = set()  # hosts of configured Voice URLs; media elsewhere is not fetched
@@ -128,7 +128,6 @@ class HttpTransport(Transport):
         return parts.scheme in {"http", "https"} and (not self.hosts or parts.netloc in self.hosts)
 
     def _send(self, method, url, data, headers, auth) -> Reply:
-        import requests
         try:
             r = self.session.request(method, url, data=data, headers=headers, auth=auth,
                                      timeout=self.timeout, allow_redirects=True)

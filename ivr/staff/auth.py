@@ -9,6 +9,8 @@ from flask_login import current_user, login_user, logout_user
 from ivr.extensions import db
 from ivr.staff import accounts, audit
 from ivr.staff.guard import ALL_ROLES, allow, limiter, public, start_session
+from ivr.shares import domain as shares
+from ivr.shares import review
 
 bp = Blueprint("auth", __name__)
 GENERIC_FAILURE = "That email and password did not match, or the account is locked for a while."
@@ -52,8 +54,6 @@ def home():
     """Each role's starting page, with the queue's longest wait for those who moderate."""
     waiting = None
     if current_user.role in ("admin", "moderator"):
-        from ivr.shares import domain as shares
-        from ivr.shares import review
         queue = shares.queue()
         waiting = {"count": len(queue), "longest": max((review.wait_seconds(s) for s in queue), default=None),
                    "human": review.human_duration}

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from ivr.staff.accounts import aware
+from ivr.shares import review
 
 #: Screening tiers (workers.screening.types.Tier labels): short name, and what it means for the moderator.
 TIERS: dict[str, tuple[str, str]] = {
@@ -245,7 +247,6 @@ def wait_phrase(share, seconds_waiting: int | None, human) -> str:
     if share.status in WAITING_STATES:
         return f"waiting {human(seconds_waiting)}"
     if share.decided_at is not None and share.queued_at is not None:
-        from ivr.staff.accounts import aware
         return f"decided after {human(max(0, int((aware(share.decided_at) - aware(share.queued_at)).total_seconds())))}"
     return ""
 
@@ -264,7 +265,6 @@ def flag_label(flag) -> str:
 
 def queue_reasons(share, limit: int = 4) -> list[str]:
     """The share's first few flags in plain words, for the queue list."""
-    from ivr.shares import review
     return [flag_label(f) for f in review.flags(share)][:limit]
 
 

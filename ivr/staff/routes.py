@@ -10,6 +10,9 @@ from ivr.circles import staff as circles
 from ivr.shares import moderation
 from ivr.reports import views as reports
 from ivr.stories import staff as stories
+from flask import make_response
+from flask import current_app
+from flask import request
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 bp.before_request(guard.check_request)
@@ -87,7 +90,6 @@ def server_error(exc: HTTPException):
 
 
 def _error_page(code: int, title: str, message: str):
-    from flask import make_response
     try:
         page = render_template("staff/error.html", code=code, title=title, message=message, **navigation())
     except Exception:  # the page itself failed (e.g. the database is down): plain HTML, still usable
@@ -117,8 +119,6 @@ def plain_labels():
 @bp.context_processor
 def navigation():
     """The nav entries that exist in this app, each with the roles allowed to follow it."""
-    from flask import current_app
-    from flask import request
     views = current_app.view_functions
     present = [endpoint for endpoint, _ in NAV if endpoint in views]
     # The page's own nav entry, else the first entry of its blueprint (a share page is in "Queue").

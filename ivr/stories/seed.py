@@ -16,6 +16,7 @@ from sqlalchemy import select
 from ivr.stories import domain as stories
 from ivr.extensions import db
 from ivr.stories.models import Story
+from ivr.progress import silent
 
 TOPICS = [
     ("anxiety", "1", {"en": "anxiety and worry", "es": "ansiedad y preocupación"}),
@@ -94,7 +95,6 @@ def seed_demo(progress=None) -> int:
 
     `progress(items, label, describe=...)` wraps the slow part (speaking each story); see ivr.progress.
     """
-    from ivr.cli.progress import silent
     topics = {slug: stories.ensure_topic(slug, key, names) for slug, key, names in TOPICS}
     missing = [story for story in STORIES if not _exists(topics[story[0]], story[1], story[2])]
     added = 0

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, send_file
 
 from ivr.stories import domain as stories
 from ivr.storage import storage
+from ivr.stories import replies
 
 bp = Blueprint("story_audio", __name__)
 
@@ -39,7 +40,6 @@ def story_audio(story_id: int, fingerprint: str, ext: str):
 @bp.get("/audio/replies/<int:share_id>-<token>.wav")
 def reply_audio(share_id: int, token: str):
     """Serve a reply moderation passed on, at an unguessable URL; anything else is a 404."""
-    from ivr.stories import replies
     reply = replies.playable(share_id, token)
     if reply is None:
         abort(404)

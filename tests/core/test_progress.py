@@ -78,7 +78,7 @@ def test_sweep_draws_a_progress_bar_on_a_terminal(app, tmp_path):
 
 
 def test_progress_lines_name_each_slow_item_when_asked(capsys):
-    from ivr.cli.progress import progress
+    from ivr.progress import progress
     with progress(["a", "b"], "Speaking demo stories", describe=str.upper) as items:
         assert list(items) == ["a", "b"]
     assert capsys.readouterr().out.splitlines() == ["Speaking demo stories: 1 of 2 (A)", "Speaking demo stories: 2 of 2 (B)"]
