@@ -16,7 +16,8 @@ from ivr.staff import audit
 from tests.staff import axe
 from tests.circles.factories import open_circle
 from tests.staff.conftest import PASSWORD, make_staff
-from tests.staff.factories import make_share, make_story, make_topic, screening_for, transcript_for
+from tests.shares.factories import make_share, screening_for, transcript_for
+from tests.stories.factories import make_story, make_topic
 
 pytestmark = pytest.mark.browser
 SPANISH = "me llamo Robin y mi número es cinco cinco cinco uno dos y ahora me siento mejor"
@@ -39,7 +40,7 @@ def build_world(app) -> dict:
         shares.mark_failed(ids["share_failed"], "decode: not audio")
         from ivr.stories import domain as stories
         from ivr.stories.models import Topic
-        from tests.staff.factories import speech_wav
+        from tests.shares.factories import speech_wav
         stories.add_story(db.session.get(Topic, topic), "Una historia de esperanza", "es", speech_wav("hola"), 2)
         db.session.commit()
     ids["circle"] = open_circle(app, ids["facilitator"])
@@ -61,7 +62,7 @@ def _replies(app, story_id: int) -> dict:
     """Replies to a story (issue 17): one waiting in the queue, one passed on for everyone and one for
     the storyteller only (the stories page lists them), and one whose story was deleted."""
     from ivr.stories import replies
-    from tests.staff.factories import speech_wav
+    from tests.shares.factories import speech_wav
     made = {name: make_share(app) for name in ("reply", "reply_everyone", "reply_private", "reply_orphan")}
     with app.app_context():
         for name, share_id in made.items():

@@ -22,7 +22,8 @@ from ivr.stories.models import Story
 from ivr.storage import storage
 from tests.circles.factories import (facilitator_joins, open_circle, participant_joins, roster, simulator, twilio_muted)
 from tests.staff.conftest import PASSWORD, make_staff
-from tests.staff.factories import make_share, make_topic, speech_wav
+from tests.shares.factories import make_share, speech_wav
+from tests.stories.factories import make_topic
 from tests.staff.test_staff_moderation import tone_share
 
 pytestmark = pytest.mark.browser

@@ -45,7 +45,8 @@ def test_wrong_password_shows_a_message(app, live_server, browser):
 
 def test_every_page_fits_a_phone_screen(app, live_server, browser):
     from tests.circles.factories import open_circle
-    from tests.staff.factories import make_share, make_story, make_topic
+    from tests.shares.factories import make_share
+    from tests.stories.factories import make_story, make_topic
     admin = make_staff(app, "admin", name="Ada")
     share_id = make_share(app, tier="crisis", priority=90)
     make_story(app, topic_id=make_topic(app))

@@ -19,7 +19,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from ivr.shares import domain as shares
 from ivr.extensions import db
 from tests.staff.conftest import PASSWORD, make_staff
-from tests.staff.factories import make_share
+from tests.shares.factories import make_share
 from tests.staff.live import chromium_options
 from tests.staff.test_staff_reports import seed_month
 

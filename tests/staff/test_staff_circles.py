@@ -221,7 +221,7 @@ def test_admin_edits_schedule_and_cap(app, staff):
 
 
 def test_first_name_recording_plays_in_the_console_for_the_facilitator_only(app, staff, sim, tmp_path):
-    from tests.staff.factories import speech_wav
+    from tests.shares.factories import speech_wav
     fac = staff("facilitator")
     circle_id = open_circle(app, fac.id)
     name = tmp_path / "name.wav"

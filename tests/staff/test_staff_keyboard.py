@@ -17,7 +17,8 @@ from ivr.circles.models import CircleParticipant
 from tests.staff import axe
 from tests.circles.factories import (facilitator_joins, open_circle, participant_joins, roster, simulator, twilio_muted)
 from tests.staff.conftest import make_staff
-from tests.staff.factories import make_share, make_topic, transcript_for
+from tests.shares.factories import make_share, transcript_for
+from tests.stories.factories import make_topic
 from tests.staff.test_staff_accessibility import sign_in
 
 pytestmark = pytest.mark.browser

@@ -11,7 +11,8 @@ from ivr.shares import domain as shares
 from ivr.extensions import db
 from ivr.shares.models import SHARE_STATUSES
 from ivr.staff import labels
-from tests.staff.factories import make_share, make_story, make_topic
+from tests.shares.factories import make_share
+from tests.stories.factories import make_story, make_topic
 
 ROOT = Path(__file__).resolve().parents[2]
 

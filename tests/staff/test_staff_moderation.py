@@ -14,7 +14,8 @@ from ivr.shares.models import Share
 from ivr.stories.models import Story
 from ivr.staff.models import AuditEntry
 from ivr.storage import storage
-from tests.staff.factories import SENTENCE, make_share, make_topic, speech_wav
+from tests.shares.factories import SENTENCE, make_share, speech_wav
+from tests.stories.factories import make_topic
 
 LOUD = speech_wav("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen")
 
@@ -251,7 +252,7 @@ def test_a_share_that_failed_processing_is_shown_and_can_be_rejected(app, staff)
 
 
 def test_profanity_and_listening_reasons_are_shown_as_flags(app, staff):
-    from tests.staff.factories import screening_for
+    from tests.shares.factories import screening_for
     screening = screening_for()
     screening["profanity"] = [{"word": "damn", "index": 9, "start_s": 3.6, "end_s": 3.9}]
     screening["listening_reasons"] = ["low recognition confidence"]

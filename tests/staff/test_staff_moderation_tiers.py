@@ -16,7 +16,7 @@ from ivr.extensions import db
 from ivr.shares.models import OncallAlert
 from ivr.shares.models import Share
 from ivr.staff.models import AuditEntry
-from tests.staff.factories import make_share
+from tests.shares.factories import make_share
 from workers.screening.types import Tier
 
 NO_MODEL = "no speech-recognition model for language 'ko'"

@@ -9,7 +9,8 @@ import pytest
 from ivr.extensions import db
 from ivr.staff import audit
 from tests.conftest import base_config
-from tests.staff.factories import make_share, make_story, make_topic, transcript_for
+from tests.shares.factories import make_share, transcript_for
+from tests.stories.factories import make_story, make_topic
 
 
 @pytest.mark.parametrize("path", ["/staff/no-such-page", "/staff/shares/nothing/here", "/staff/admin/audit/x"])
@@ -62,7 +63,7 @@ def test_spanish_titles_fields_and_transcripts_carry_lang(app, staff):
     with app.app_context():
         from ivr.stories import domain as stories
         from ivr.stories.models import Topic
-        from tests.staff.factories import speech_wav
+        from tests.shares.factories import speech_wav
         stories.add_story(db.session.get(Topic, topic), "Una historia", "es", speech_wav("hola"), 2)
         db.session.commit()
     make_story(app, "An English story", topic_id=topic)

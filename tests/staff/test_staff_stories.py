@@ -6,7 +6,7 @@ from sqlalchemy import select
 from ivr.extensions import db
 from ivr.stories.models import Story
 from ivr.staff.models import AuditEntry
-from tests.staff.factories import make_story
+from tests.stories.factories import make_story
 
 
 def _story(app, story_id):

@@ -9,7 +9,8 @@ from ivr.staff import accounts
 def build(app, facilitator_id: int) -> dict:
     """Create the objects; return the URL values that name them, plus form data per endpoint."""
     from tests.circles.factories import open_circle
-    from tests.staff.factories import make_share, make_story, make_topic
+    from tests.shares.factories import make_share
+    from tests.stories.factories import make_story, make_topic
     with app.app_context():
         target = accounts.create("target@peerline.test", "Target", "a long enough password", "moderator")
         db.session.commit()

@@ -1,4 +1,4 @@
-"""Helpers for the stories and shares tests: espeak-ng audio, demo-like stories, callers."""
+"""Factories for stories: espeak-ng audio, topics and stories, returning callers."""
 from __future__ import annotations
 
 import functools
@@ -9,6 +9,8 @@ from ivr.stories import domain as stories
 from ivr.calls.callers import number_hash
 from ivr.extensions import db
 from ivr.calls.models import Caller
+from ivr.stories.models import Topic
+from tests.shares.factories import speech_wav
 
 NUMBER = "+15557654321"
 
@@ -43,3 +45,20 @@ def returning_caller(app, number=NUMBER, language="en"):
         db.session.add(caller)
         db.session.commit()
         return caller.id
+
+
+def make_topic(app, slug: str = "hope", key: str = "1") -> int:
+    """A story topic, via ivr.stories."""
+    with app.app_context():
+        topic = stories.ensure_topic(slug, key, {"en": slug, "es": slug})
+        db.session.commit()
+        return topic.id
+
+
+def make_story(app, title: str = "A story of hope", topic_id: int | None = None) -> int:
+    """A published story with real audio, via ivr.stories."""
+    with app.app_context():
+        topic = db.session.get(Topic, topic_id or make_topic(app, "stories-topic", "2"))
+        story = stories.add_story(topic, title, "en", speech_wav("a short story"), 2)
+        db.session.commit()
+        return story.id

@@ -1,11 +1,10 @@
-"""Small factories for staff tests: real speech audio, shares through ivr.shares, topics and stories."""
+"""Factories for shares: real speech audio, transcripts and screening, shares through ivr.shares.domain."""
 from __future__ import annotations
 
 import subprocess
 from functools import lru_cache
 
 from ivr.shares import domain as shares
-from ivr.stories import domain as stories
 from ivr.extensions import db
 from ivr.storage import storage
 
@@ -58,21 +57,3 @@ def make_share(app, *, consent: str = "library", disguise: bool = False, tier: s
                 tier=tier, priority=priority, reasons=["a first name"], original_key=key, duration_s=7)
         db.session.commit()
         return share.id
-
-
-def make_topic(app, slug: str = "hope", key: str = "1") -> int:
-    """A story topic, via ivr.stories."""
-    with app.app_context():
-        topic = stories.ensure_topic(slug, key, {"en": slug, "es": slug})
-        db.session.commit()
-        return topic.id
-
-
-def make_story(app, title: str = "A story of hope", topic_id: int | None = None) -> int:
-    """A published story with real audio, via ivr.stories."""
-    with app.app_context():
-        from ivr.stories.models import Topic
-        topic = db.session.get(Topic, topic_id or make_topic(app, "stories-topic", "2"))
-        story = stories.add_story(topic, title, "en", speech_wav("a short story"), 2)
-        db.session.commit()
-        return story.id
