@@ -20,6 +20,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     config = load_config(test_config)
     app = Flask(__name__, instance_relative_config=False)
     app.config.update(config)
+    app.extensions["peerline.config_sources"] = config.sources
     logging.basicConfig(level=config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     _ensure_sqlite_dir(config["SQLALCHEMY_DATABASE_URI"])
 
@@ -46,7 +47,7 @@ def _check_storage(app: Flask) -> None:
     """A store that cannot be used is a one-line error naming the variable: fatal in production."""
     from ivr.config import ConfigError
     from ivr.storage import StorageUnavailable, from_config
-    if str(app.config.get("STORAGE_CHECK_AT_START", "1")).lower() in ("0", "false", "no", ""):
+    if not app.config["STORAGE_CHECK_AT_START"]:
         return
     try:
         from_config(app.config).check()

@@ -8,7 +8,11 @@ from flask.cli import FlaskGroup, with_appcontext
 
 def _create_app():
     from ivr import create_app
-    return create_app()
+    from ivr.config import ConfigError
+    try:
+        return create_app()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None  # one line naming the variable, no traceback
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app)
@@ -63,3 +67,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(simulator_command_factory())
     from ivr.storage_cli import storage_command
     app.cli.add_command(storage_command)
+    from ivr.config_cli import config_command
+    app.cli.add_command(config_command)

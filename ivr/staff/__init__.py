@@ -7,16 +7,6 @@ from __future__ import annotations
 
 from flask import Flask
 
-#: Staff settings; any can be overridden in the app's (test) configuration.
-DEFAULTS = {
-    "STAFF_IDLE_MINUTES": 30,  # sign out after this long without a request
-    "STAFF_MAX_SESSION_HOURS": 12,  # and after this long in any case
-    "STAFF_MAX_FAILED_LOGINS": 5,
-    "STAFF_LOCK_MINUTES": 15,
-    "STAFF_ROSTER_POLL_SECONDS": 3,
-    "STAFF_LOGIN_RATE": "10 per minute;60 per hour",  # sign-in POSTs per client address
-}
-
 
 def init_app(app: Flask) -> None:
     """Bind the staff blueprints, sign-in, CSRF protection and the `peerline staff` commands."""
@@ -26,19 +16,17 @@ def init_app(app: Flask) -> None:
     from ivr.staff.cli import staff_cli
     from ivr.staff.routes import bp
 
-    for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
     # CSRF is checked by the staff guard only: Twilio's webhooks carry signatures, not tokens.
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     # Flask ships these keys with permissive values, so setdefault would never apply.
     if app.config.get("SESSION_COOKIE_SAMESITE") is None:
         app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_HTTPONLY"] = True
-    if app.config.get("PEERLINE_ENV") == "production":
+    if app.config["PEERLINE_ENV"] == "production":
         app.config["SESSION_COOKIE_SECURE"] = True
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config["STAFF_MAX_SESSION_HOURS"])
     # Shared counts across gunicorn workers when Redis is there; per process otherwise.
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
     guard.limiter.init_app(app)
     guard.csrf.init_app(app)
     guard.login_manager.init_app(app)
