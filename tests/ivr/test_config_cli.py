@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -96,3 +99,12 @@ def test_env_example_is_rendered_from_the_table(tmp_path):
 ])
 def test_passwords_inside_urls_are_masked(value, shown):
     assert masked("ANY_URL", value) == shown
+
+
+def test_the_worker_refuses_a_bad_value_in_one_line(tmp_path):
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT), "PEERLINE_VAR_DIR": str(tmp_path), "HOME": str(tmp_path),
+           "REDIS_URL": "redis://127.0.0.1:1/0", "SWEEP_INTERVAL_S": "5m"}
+    proc = subprocess.run([sys.executable, "-m", "workers", "--burst"], env=env, cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == "peerline worker: SWEEP_INTERVAL_S='5m' is not a whole number"
