@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from ivr import db_deadlines, health, schema, staff, web_limits  # noqa: F401  (schema: every model loaded)
+from ivr import db_deadlines, health, schema, web_limits  # noqa: F401  (schema: every model loaded)
 from ivr.calls import media
 from ivr.calls import routes as voice
 from ivr.calls.flows_loader import load_validated_flows
@@ -14,6 +14,7 @@ from ivr.circles import webhooks as circle_webhooks  # noqa: F401  (circle route
 from ivr.config import ConfigError, load_config
 from ivr.extensions import db, migrate
 from ivr.shares import callbacks as voice_shares
+from ivr.staff import routes as staff
 from ivr.storage import StorageUnavailable, from_config
 from ivr.stories import webhooks as story_audio
 
@@ -23,6 +24,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     config = load_config(test_config)
     app = Flask(__name__, instance_relative_config=False)
     app.config.update(config)
+    app.extensions["peerline.config_sources"] = config.sources
     logging.basicConfig(level=config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     _ensure_sqlite_dir(config["SQLALCHEMY_DATABASE_URI"])
 
@@ -46,7 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def _check_storage(app: Flask) -> None:
     """A store that cannot be used is a one-line error naming the variable: fatal in production."""
-    if str(app.config.get("STORAGE_CHECK_AT_START", "1")).lower() in ("0", "false", "no", ""):
+    if not app.config["STORAGE_CHECK_AT_START"]:
         return
     try:
         from_config(app.config).check()

@@ -17,7 +17,7 @@ _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="healthz")
 def healthz():
     """Report each dependency as ok or the error class; 503 if any is down or too slow."""
     checks = {"database": _bounded(_database, db.engine)}
-    if current_app.config.get("REDIS_URL"):
+    if current_app.config["REDIS_URL"]:
         from ivr.jobs import redis_connection
         checks["redis"] = _bounded(lambda conn: conn.ping(), redis_connection())
     healthy = all(v == "ok" for v in checks.values())

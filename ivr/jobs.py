@@ -30,7 +30,7 @@ def enqueue(func_name: str, *args, job_id: str | None = None, **options):
     Inline failures are logged, not raised: the caller's data is already persisted and
     the periodic sweep picks it up again.
     """
-    if current_app.config.get("REDIS_URL"):
+    if current_app.config["REDIS_URL"]:
         return queue().enqueue(func_name, *args, job_id=job_id, **options)
     module_name, _, attr = func_name.rpartition(".")
     try:

@@ -20,7 +20,7 @@ def public_url() -> str:
 
 def signature_ok() -> bool:
     """True when the request carries a valid Twilio signature for our configured token."""
-    token = current_app.config.get("TWILIO_AUTH_TOKEN")
+    token = current_app.config["TWILIO_AUTH_TOKEN"]
     signature = request.headers.get("X-Twilio-Signature", "")
     if not token or not signature:
         return False

@@ -88,9 +88,9 @@ class LocalStorage:
 
 def from_config(config) -> Storage:
     """The store a configuration names: STORAGE_URL s3://bucket/prefix, else the directory STORAGE_DIR."""
-    url = config.get("STORAGE_URL") or ""
+    url = config["STORAGE_URL"] or ""
     if url.startswith("s3://"):
-        return S3Storage.from_url(url, timeout=float(config.get("STORAGE_TIMEOUT") or 10))
+        return S3Storage.from_url(url, timeout=float(config["STORAGE_TIMEOUT"]))
     if url.startswith("file://"):
         return LocalStorage(url[len("file://"):])
     if url:

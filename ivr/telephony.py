@@ -105,15 +105,15 @@ def client() -> Client:
     app = current_app
     config = app.config
     sim = app.extensions.get("twilio_simulator")
-    key = (id(sim), config.get("TWILIO_API_BASE"), config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"],
-           config.get("TWILIO_TIMEOUT"))
+    key = (id(sim), config["TWILIO_API_BASE"], config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"],
+           config["TWILIO_TIMEOUT"])
     cached = app.extensions.get("peerline.twilio_client")
     if cached and cached[0] == key:
         return cached[1]
-    timeout = float(config.get("TWILIO_TIMEOUT") or DEFAULT_TIMEOUT)
+    timeout = float(config["TWILIO_TIMEOUT"])
     if sim is not None:
         http = WsgiHttpClient(sim.rest_app, timeout)
-    elif config.get("TWILIO_API_BASE"):
+    elif config["TWILIO_API_BASE"]:
         http = BaseUrlHttpClient(config["TWILIO_API_BASE"], timeout)
     else:
         http = TwilioHttpClient(timeout=timeout)

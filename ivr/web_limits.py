@@ -20,7 +20,7 @@ def refuse_large_bodies():
     Checked on the header before request.form is touched, so a slow or huge body never holds a
     worker; an undeclared (chunked) body is cut off by Werkzeug at the same limit.
     """
-    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
     if limit and (request.content_length or 0) > limit:
         log.warning("refused a %s-byte body to %s", request.content_length, request.path)
         abort(413)
@@ -28,6 +28,6 @@ def refuse_large_bodies():
 
 def strict_transport(response):
     """HSTS in production (PUBLIC_BASE_URL is https there): browsers never fall back to http."""
-    if current_app.config.get("PEERLINE_ENV") == "production":
+    if current_app.config["PEERLINE_ENV"] == "production":
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return response

@@ -95,11 +95,16 @@ def main(argv: list[str] | None = None) -> int:
     """Run one worker until stopped (or until the queue is empty with --burst)."""
     args = build_parser().parse_args(argv)
     from ivr import create_app
+    from ivr.config import ConfigError
 
-    app = create_app()
+    try:
+        app = create_app()
+    except ConfigError as exc:
+        print(f"peerline worker: {exc}", file=sys.stderr)
+        return 2
     context.set_app(app)
     config = app.config
-    if not config.get("REDIS_URL"):
+    if not config["REDIS_URL"]:
         print("REDIS_URL is not set: the worker needs Redis (without it the web runs jobs inline)", file=sys.stderr)
         return 2
     extra = tuple(args.preload) + tuple(app.extensions["peerline.flows"].prompts.languages)
@@ -115,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         with app.app_context():
             sweep.ensure_scheduled(queue)
     PeerlineWorker.peerline_sweep = not args.no_sweep
-    level = config.get("LOG_LEVEL", "INFO")
+    level = config["LOG_LEVEL"]
     if args.workers > 1:
         from rq.worker_pool import WorkerPool
         # The pool forks its workers from this process, so the models loaded above are shared

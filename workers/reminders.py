@@ -86,7 +86,7 @@ def send_due() -> dict[str, int]:
 
 
 def _retry_later(app, reminder_id: int) -> None:
-    if not app.config.get("REDIS_URL"):
+    if not app.config["REDIS_URL"]:
         return  # `peerline circles remind` (cron) picks it up again
     from ivr import jobs
     jobs.queue().enqueue_in(RETRY_AFTER, "workers.reminders.send_reminder", reminder_id,

@@ -17,7 +17,6 @@ log = logging.getLogger(__name__)
 
 #: Statuses a normal run starts from; anything else was already processed (or decided, or gone).
 START_STATUSES = ("received", "processing")
-DEFAULT_MAX_ATTEMPTS = 4
 
 
 class Transient(RuntimeError):
@@ -123,7 +122,7 @@ def _pipeline(app, share) -> Outcome:
     stats = audio.measure(segment)
     duration_s = int(round(stats.duration_s))
     truncated = share.truncated
-    if duration_s > int(config.get("MAX_SHARE_SECONDS", 180)) + 5:
+    if duration_s > config["MAX_SHARE_SECONDS"] + 5:
         truncated = True
     def listen(reason: str, transcript=None) -> Outcome:
         # A person must listen. No redacted copy is made: only a screened, bleeped copy may ever be
@@ -291,8 +290,8 @@ class NoWordLists(LookupError):
 def _screen(config, transcript, language: str):
     from workers import screen
     options = {}
-    if config.get("SCREEN_MIN_CONFIDENCE"):
-        options["min_mean_conf"] = float(config["SCREEN_MIN_CONFIDENCE"])
+    if config["SCREEN_MIN_CONFIDENCE"] is not None:
+        options["min_mean_conf"] = config["SCREEN_MIN_CONFIDENCE"]
     try:
         return screen.screen(transcript, lang=language, **options)
     except screen.LexiconError as exc:
@@ -367,12 +366,12 @@ def _retry_fetch_later(share_id: int) -> None:
 
 
 def _max_attempts(app) -> int:
-    return int(app.config.get("SHARE_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
+    return app.config["SHARE_MAX_ATTEMPTS"]
 
 
 def _max_duration(config) -> float:
     # Twilio stops a <Record> at MAX_SHARE_SECONDS; allow slack for its rounding, refuse hours.
-    return float(config.get("MAX_SHARE_SECONDS", 180)) * 2 + 60
+    return config["MAX_SHARE_SECONDS"] * 2 + 60
 
 
 def _stats(stats) -> dict:

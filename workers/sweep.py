@@ -20,7 +20,6 @@ log = logging.getLogger(__name__)
 SWEEP_JOB = "workers.sweep.scheduled_sweep"
 #: Redis key naming the one pending scheduled sweep; its expiry revives a lost chain.
 CHAIN_KEY = "peerline:sweep:next"
-DEFAULT_INTERVAL_S = 300
 #: A share younger than this is left alone: its first job may simply not have run yet.
 DEFAULT_STUCK_AFTER = timedelta(minutes=10)
 #: A started job whose worker has not sent a heartbeat for this long is abandoned (rq beats every 30 s).
@@ -157,7 +156,7 @@ def _retry_unfetched(report: SweepReport, now: datetime, limit: int, progress) -
 def _job_alive(job_id: str, grace: timedelta) -> bool:
     """True while rq still holds the job as waiting, or running with a recent heartbeat."""
     from flask import current_app
-    if not current_app.config.get("REDIS_URL"):
+    if not current_app.config["REDIS_URL"]:
         return False  # inline mode: nothing runs in the background, so nothing can be alive
     from rq.exceptions import NoSuchJobError
     from rq.job import Job
@@ -236,8 +235,8 @@ def _purge_expired(report: SweepReport, older_than: datetime, limit: int, progre
 # --- scheduling --------------------------------------------------------------------------------
 
 def interval_s(config) -> int:
-    """Seconds between scheduled sweeps (SWEEP_INTERVAL_S, default 300)."""
-    return int(config.get("SWEEP_INTERVAL_S") or DEFAULT_INTERVAL_S)
+    """Seconds between scheduled sweeps (SWEEP_INTERVAL_S)."""
+    return config["SWEEP_INTERVAL_S"]
 
 
 def ensure_scheduled(queue, delay_s: int | None = None) -> str | None:

@@ -68,7 +68,7 @@ def model_path_for(lang: str, env: Mapping[str, str] | None = None) -> str:
         raise ValueError(f"not a language code: {lang!r}")
     variable = f"VOSK_MODEL_{code.upper()}"
     env = os.environ if env is None else env
-    configured = env.get(variable, "").strip()
+    configured = (env.get(variable) or "").strip()  # None: the config table names it but it is unset
     if configured:
         if not os.path.isdir(configured):
             raise ModelNotFoundError(f"{variable}={configured!r} is not a directory")

@@ -35,9 +35,9 @@ def installed_packages() -> set[str]:
 
 def languages(config: Mapping) -> list[str]:
     """Languages with a model: configured ``VOSK_MODEL_*`` ones, installed packages, the default language."""
-    wanted = {key[len("VOSK_MODEL_"):].lower() for key in config if key.startswith("VOSK_MODEL_")}
+    wanted = {key[len("VOSK_MODEL_"):].lower() for key in config if key.startswith("VOSK_MODEL_") and config[key]}
     wanted |= installed_packages()
-    wanted.add(config.get("DEFAULT_LANGUAGE") or "en")
+    wanted.add(config["DEFAULT_LANGUAGE"])
     return sorted(lang for lang in wanted if model_path(config, lang) is not None)
 
 

@@ -84,7 +84,7 @@ def request(circle: Circle, caller: Caller, number: str | None, channel: str, la
 
 def _schedule(reminder: CircleReminder) -> None:
     """Queue the reminder job for its time (rq's scheduler); without Redis the sweep sends it."""
-    if not current_app.config.get("REDIS_URL"):
+    if not current_app.config["REDIS_URL"]:
         return
     try:
         jobs.queue().enqueue_at(reminder.remind_at, JOB, reminder.id, job_id=f"circle-reminder-{reminder.id}")
@@ -128,7 +128,7 @@ def release_stuck(now: datetime | None = None, stuck_after: timedelta = STUCK_AF
         reminder.status = "pending"
     db.session.commit()
     for reminder in released:
-        if current_app.config.get("REDIS_URL"):
+        if current_app.config["REDIS_URL"]:
             jobs.queue().enqueue(JOB, reminder.id, job_id=f"circle-reminder-{reminder.id}-stuck")
     return [r.id for r in released]
 

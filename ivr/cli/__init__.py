@@ -6,6 +6,7 @@ process must not.
 from __future__ import annotations
 
 from ivr.cli.circles import circles_command
+from ivr.cli.config import config_command
 from ivr.cli.flows import flows
 from ivr.cli.seed import seed_command
 from ivr.cli.staff import staff_cli
@@ -17,4 +18,4 @@ from ivr.simulator.terminal import call_command
 
 #: Every `peerline` command group; ivr/cli/main.py adds them to Flask's own (run, db, shell, ...).
 COMMANDS = (flows, circles_command, seed_command, screen_command, sweep_command, call_command,
-            simulator_command_factory(), storage_command, staff_cli)
+            simulator_command_factory(), storage_command, staff_cli, config_command)

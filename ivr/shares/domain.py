@@ -236,8 +236,8 @@ def _int(value) -> int | None:
 def _max_seconds(is_reply: bool = False) -> int:
     from flask import current_app
     if is_reply:
-        return int(current_app.config.get("MAX_REPLY_SECONDS", 90))
-    return int(current_app.config.get("MAX_SHARE_SECONDS", 180))
+        return current_app.config["MAX_REPLY_SECONDS"]
+    return current_app.config["MAX_SHARE_SECONDS"]
 
 
 # --- processing (called by workers) --------------------------------------------------------
@@ -376,13 +376,13 @@ def processing_job_options(share: Share) -> dict:
     from flask import current_app
     from rq import Retry
     config = current_app.config
-    intervals = [int(x) for x in str(config.get("SHARE_RETRY_INTERVALS", "30,120,600")).split(",") if x.strip()]
+    intervals = [int(x) for x in config["SHARE_RETRY_INTERVALS"].split(",") if x.strip()]
     seconds = share.duration_s if share.duration_s and share.duration_s > 0 else _max_seconds()
     return {
         "job_id": f"share-{share.recording_sid}",
         # Vosk runs well under real time; 4x the length plus fixed costs still ends hung jobs.
         "job_timeout": int(120 + 4 * min(seconds, 2 * _max_seconds())),
-        "retry": Retry(max=max(1, int(config.get("SHARE_MAX_ATTEMPTS", 4)) - 1), interval=intervals or [30]),
+        "retry": Retry(max=max(1, config["SHARE_MAX_ATTEMPTS"] - 1), interval=intervals or [30]),
         "failure_ttl": 30 * 24 * 3600,  # failed jobs are the dead-letter queue: keep them a month
     }
 

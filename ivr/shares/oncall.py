@@ -55,7 +55,7 @@ def send(share: Share) -> OncallAlert:
     alert = open_alert(share)
     if alert.status in ("sent", "unconfigured"):
         return alert
-    number = current_app.config.get("ONCALL_NUMBER") or ""
+    number = current_app.config["ONCALL_NUMBER"]
     if not number:
         alert.status, alert.error = "unconfigured", "ONCALL_NUMBER is not set"
         db.session.commit()

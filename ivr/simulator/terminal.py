@@ -121,7 +121,7 @@ def call_command(script, from_, to, url, via, speak_path):
 
 def _through_exchange(config, url: str, via: str | None, from_, to, script) -> bool:
     """Run the call through a simulator process if one answers; False to run it in this terminal."""
-    sim_url = via or config.get("SIMULATOR_URL")
+    sim_url = via or config["SIMULATOR_URL"]
     if not sim_url:
         return False
     phone = RemotePhone(sim_url, config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"])

@@ -1,7 +1,9 @@
 """The parent /staff blueprint: one guard for every staff page, and friendly error pages."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from datetime import timedelta
+
+from flask import Blueprint, Flask, current_app, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, NotFound
 
@@ -10,9 +12,6 @@ from ivr.circles import staff as circles
 from ivr.shares import moderation
 from ivr.reports import views as reports
 from ivr.stories import staff as stories
-from flask import make_response
-from flask import current_app
-from flask import request
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 bp.before_request(guard.check_request)
@@ -126,3 +125,22 @@ def navigation():
         (e for e in present if e.rsplit(".", 1)[0] == (request.endpoint or "").rsplit(".", 1)[0]), None)
     return {"staff_nav": [(endpoint, label, guard.roles_of(views[endpoint]) or frozenset())
                           for endpoint, label in NAV if endpoint in views], "staff_nav_current": current}
+
+
+def init_app(app: Flask) -> None:
+    """Bind the staff blueprints, sign-in, CSRF protection (commands are in ivr/cli/staff.py)."""
+    # CSRF is checked by the staff guard only: Twilio's webhooks carry signatures, not tokens.
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    # Flask ships these keys with permissive values, so setdefault would never apply.
+    if app.config.get("SESSION_COOKIE_SAMESITE") is None:
+        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    if app.config["PEERLINE_ENV"] == "production":
+        app.config["SESSION_COOKIE_SECURE"] = True
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config["STAFF_MAX_SESSION_HOURS"])
+    # Shared counts across gunicorn workers when Redis is there; per process otherwise.
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
+    guard.limiter.init_app(app)
+    guard.csrf.init_app(app)
+    guard.login_manager.init_app(app)
+    app.register_blueprint(bp)

@@ -9,6 +9,7 @@ import io
 
 import pytest
 
+from ivr.config import load_config
 from ivr.storage import LocalStorage, StorageError, StorageUnavailable, from_config, probe
 from ivr.storage_s3 import S3Storage
 from tests.s3_stand_in import s3_stand_in  # noqa: F401 - the moto S3 server fixture
@@ -78,14 +79,18 @@ def test_a_delete_on_a_versioned_bucket_leaves_no_old_version(s3_stand_in):
     assert listing.get("Versions", []) == [] and listing.get("DeleteMarkers", []) == []
 
 
+def _config(**settings) -> dict:
+    return load_config(settings, environ={})
+
+
 def test_storage_url_selects_the_backend(tmp_path, s3_stand_in):
-    assert isinstance(from_config({"STORAGE_DIR": str(tmp_path)}), LocalStorage)
-    assert from_config({"STORAGE_URL": f"file://{tmp_path}/x", "STORAGE_DIR": "unused"}).root == tmp_path / "x"
-    s3 = from_config({"STORAGE_URL": "s3://my-bucket/some/prefix", "STORAGE_DIR": "unused"})
+    assert isinstance(from_config(_config(STORAGE_DIR=str(tmp_path))), LocalStorage)
+    assert from_config(_config(STORAGE_URL=f"file://{tmp_path}/x", STORAGE_DIR="unused")).root == tmp_path / "x"
+    s3 = from_config(_config(STORAGE_URL="s3://my-bucket/some/prefix", STORAGE_DIR="unused"))
     assert isinstance(s3, S3Storage) and (s3.bucket, s3.prefix) == ("my-bucket", "some/prefix")
     assert s3.client.meta.endpoint_url == s3_stand_in.endpoint  # boto3's standard AWS_ENDPOINT_URL_S3
     with pytest.raises(StorageUnavailable, match="STORAGE_URL"):
-        from_config({"STORAGE_URL": "ftp://nope", "STORAGE_DIR": "unused"})
+        from_config(_config(STORAGE_URL="ftp://nope", STORAGE_DIR="unused"))
 
 
 def test_a_missing_bucket_is_one_line_naming_storage_url(s3_stand_in):

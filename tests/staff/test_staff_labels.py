@@ -60,7 +60,7 @@ def _reasons_from_their_sources(app) -> list[str]:
         jobs._transcribe({}, "xx", None)
     made.append(str(caught.value))
     with pytest.raises(jobs.NoWordLists) as caught:
-        jobs._screen({}, None, "xx")
+        jobs._screen({"SCREEN_MIN_CONFIDENCE": None}, None, "xx")
     made.append(str(caught.value))
     from workers.screening.types import Token
     low = [Token(f"w{i}", f"w{i}", 0.2, i, i + 0.5, i) for i in range(6)]
