@@ -13,7 +13,8 @@ from __future__ import annotations
 import argparse
 import time
 
-from _workers_common import DEFAULT_DB, DEFAULT_REDIS, korean_recording, machine_note, make_app, summary
+from _workers_common import (DEFAULT_DB, DEFAULT_REDIS, add_twilio_recording, kill_group, korean_recording,
+                             machine_note, make_app, start_worker, summary)
 
 
 def main() -> None:
@@ -34,7 +35,6 @@ def main() -> None:
     from ivr.calls.models import Call
     from ivr.shares.models import Share
     from ivr.simulator import Simulator
-    from tests.workers.pipeline_support import add_twilio_recording, kill_group, start_worker
 
     app = make_app(args.database, DEFAULT_REDIS)
     sim = Simulator.in_process(app, base_url=app.config["PUBLIC_BASE_URL"])

@@ -13,16 +13,12 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from _workers_common import machine_note
 
-from _workers_common import machine_note  # noqa: E402
-
-from workers.screen import screen  # noqa: E402
-from workers.screening.lexicon import load_lexicon  # noqa: E402
+from workers.screen import screen
+from workers.screening.lexicon import load_lexicon
 
 TALK = {
     "en": ("so this week was hard but i went to the group on tuesday and we talked about how the "

@@ -10,16 +10,56 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
+import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
+import uuid
+from contextlib import contextmanager
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import boto3
+import requests
 
-from ivr.storage import LocalStorage  # noqa: E402
-from ivr.storage_s3 import S3Storage  # noqa: E402
-from tests.s3_stand_in import start_moto, stop_moto  # noqa: E402
+from ivr.storage import LocalStorage
+from ivr.storage_s3 import S3Storage
+
+#: moto accepts any credentials; boto3 only needs some to sign with.
+STAND_IN_ENV = {"AWS_ACCESS_KEY_ID": "stand-in-key", "AWS_SECRET_ACCESS_KEY": "stand-in-secret",
+                "AWS_DEFAULT_REGION": "us-east-1"}
+
+
+@contextmanager
+def moto_s3(timeout: float = 30):
+    """moto's S3 server on a free loopback port, with os.environ pointing boto3 at it; yields a new bucket's name."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    endpoint = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"moto's S3 server exited with {proc.returncode}")
+            try:
+                requests.get(endpoint + "/moto-api/", timeout=1)
+                break
+            except requests.RequestException:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"moto's S3 server did not answer on {endpoint} within {timeout} s")
+                time.sleep(0.2)
+        os.environ.update({**STAND_IN_ENV, "AWS_ENDPOINT_URL_S3": endpoint})
+        bucket = f"peerline-bench-{uuid.uuid4().hex[:12]}"
+        boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(Bucket=bucket)
+        yield bucket
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 def audio_like(size: int) -> bytes:
@@ -59,15 +99,10 @@ def main() -> None:
         local = LocalStorage(tmp)
         measure(local, 5, payload)  # warm-up
         results["directory"] = measure(local, args.objects, payload)
-    stand_in = start_moto()
-    try:
-        os.environ.update(stand_in.env())
-        bucket = stand_in.new_bucket()
+    with moto_s3() as bucket:
         s3 = S3Storage(bucket, "bench")
         measure(s3, 5, payload)  # warm-up (connection pool, first requests)
         results["s3 (moto stand-in)"] = measure(s3, args.objects, payload)
-    finally:
-        stop_moto(stand_in)
     megabytes = args.objects * size / (1024 * 1024)
     print(f"storage: {args.objects} objects of {size / (1024 * 1024):.1f} MB each, one at a time, "
           f"{os.cpu_count()} CPUs (shared machine: expect noise)")

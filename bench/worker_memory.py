@@ -18,12 +18,10 @@ import signal
 import subprocess
 import time
 
-from _workers_common import DEFAULT_REDIS, ROOT, machine_note
+from _workers_common import DEFAULT_REDIS, PYTHON, ROOT, descendants, machine_note
 from redis import Redis
 from rq import Queue
 from rq.registry import StartedJobRegistry
-
-PYTHON = str(ROOT / ".venv/bin/python")
 
 
 def rollup(pid: int) -> dict[str, int]:
@@ -40,7 +38,6 @@ def rollup(pid: int) -> dict[str, int]:
 
 def tree(pid: int) -> list[int]:
     """pid and all its descendants."""
-    from tests.workers.pipeline_support import descendants
     return [pid] + descendants(pid)
 
 

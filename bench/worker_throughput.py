@@ -20,7 +20,8 @@ import resource
 import subprocess
 import time
 
-from _workers_common import DEFAULT_DB, DEFAULT_REDIS, ROOT, korean_recording, machine_note, make_app, stored_share
+from _workers_common import (DEFAULT_DB, DEFAULT_REDIS, PYTHON, ROOT, korean_recording, machine_note, make_app,
+                             stored_share, worker_env)
 
 
 def run_batch(app, recordings: list[bytes], workers: int) -> dict:
@@ -30,7 +31,6 @@ def run_batch(app, recordings: list[bytes], workers: int) -> dict:
     from ivr.shares import domain as shares
     from ivr.extensions import db
     from ivr.shares.models import Share
-    from tests.workers.pipeline_support import worker_env
 
     ids, job_ids = [], []
     with app.app_context():
@@ -42,7 +42,7 @@ def run_batch(app, recordings: list[bytes], workers: int) -> dict:
             job_ids.append(shares.processing_job_options(share)["job_id"])
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    subprocess.run([str(ROOT / ".venv/bin/python"), "-m", "workers", "--burst", "--no-sweep", "--workers", str(workers)],
+    subprocess.run([PYTHON, "-m", "workers", "--burst", "--no-sweep", "--workers", str(workers)],
                    cwd=ROOT, env=worker_env(app, LOG_LEVEL="WARNING"), check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wall = time.perf_counter() - started

@@ -4,6 +4,7 @@ from logging.config import fileConfig
 from flask import current_app
 
 from alembic import context
+from alembic.util import CommandError
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -41,6 +42,33 @@ target_db = current_app.extensions['migrate'].db
 # can be acquired:
 # my_important_option = config.get_main_option("my_important_option")
 # ... etc.
+
+
+# The revisions squashed into 0001_initial on 2026-12-01 (nothing was deployed). A database still
+# stamped with one of them cannot be upgraded by this history: say what to do instead of Alembic's
+# "Can't locate revision".
+SQUASHED_INTO = "0001_initial"
+RETIRED_HEAD = "0011_hardening"
+RETIRED = {
+    "0001_spine", "0002_shares", "0003_circles", "0004_staff", "0005_workers", "0006_merge",
+    "0007_moderator_tier", "0008_caller_silences", "0009_helped_once", "0010_replies", RETIRED_HEAD,
+}
+
+
+def refuse_retired_revisions(heads):
+    """Stop with what to run when the database was migrated by the squashed chain (stamp, or start afresh)."""
+    old = sorted(set(heads) & RETIRED)
+    if not old:
+        return
+    if old == [RETIRED_HEAD]:
+        raise CommandError(
+            f"this database was migrated by Peerline's old migrations (at {RETIRED_HEAD}), since squashed "
+            f"into {SQUASHED_INTO} with the same schema. Run `peerline db stamp --purge {SQUASHED_INTO}` "
+            "once, then `peerline db upgrade`.")
+    raise CommandError(
+        f"this database is at {', '.join(old)}, a revision from before Peerline's migrations were squashed "
+        f"into {SQUASHED_INTO}, and older than {RETIRED_HEAD}. Nothing was deployed then: delete the database "
+        "(for SQLite, its file) and run `peerline db upgrade` to create it afresh.")
 
 
 def get_metadata():
@@ -100,6 +128,10 @@ def run_migrations_online():
             target_metadata=get_metadata(),
             **conf_args
         )
+
+        migration_context = context.get_context()
+        if not migration_context.purge:  # `db stamp --purge` is the way out, so let it through
+            refuse_retired_revisions(migration_context.get_current_heads())
 
         with context.begin_transaction():
             context.run_migrations()

@@ -1,4 +1,4 @@
-"""Helpers for the job, worker and sweep tests (and the benchmarks): Korean phone audio, shares, workers.
+"""Helpers for the job, worker and sweep tests: Korean phone audio, shares, workers.
 
 Audio is real: espeak-ng speaks Korean, ffmpeg encodes it the way Twilio stores calls (8 kHz
 μ-law WAV) or as MP3. Shares are made through ivr.shares, as the recording callback makes them.
