@@ -11,7 +11,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from ivr.config import load_config
     from ivr.extensions import db, migrate
     from ivr.flows_loader import load_validated_flows
-    from ivr import db_deadlines, health, voice, media, web_limits
+    from ivr import db_deadlines, health, jobs, voice, media, web_limits
     from ivr import staff
     from ivr import story_audio
     from ivr.voice import shares as voice_shares
@@ -29,6 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         db_deadlines.install(app, db.engine)
     migrate.init_app(app, db, directory=str(__import__("pathlib").Path(__file__).parent / "migrations"))
     app.extensions["peerline.flows"] = load_validated_flows(config)
+    jobs.init_app(app)
 
     web_limits.init_app(app)
     app.register_blueprint(voice.bp)

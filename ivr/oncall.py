@@ -11,13 +11,12 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ivr import jobs
 from ivr.extensions import db
 from ivr.models import OncallAlert, Share
 from ivr.models.base import utcnow
 
 log = logging.getLogger(__name__)
-
-ALERT_JOB = "workers.jobs.alert_oncall"
 
 
 def message_for(share: Share) -> str:
@@ -90,7 +89,7 @@ def alert(share_id: int) -> None:
     sending here rather than enqueueing first keeps the SMS within seconds even when the queue is
     long; the unique alert per share means it is sent once, however often this is called.
     """
-    from ivr import jobs, shares
+    from ivr import shares
     from ivr.telephony import TelephonyError
     try:
         send(shares.get(share_id))
@@ -101,9 +100,7 @@ def alert(share_id: int) -> None:
     except Exception:
         db.session.rollback()
         log.exception("on-call alert for share %s failed; a retrying job takes over", share_id)
-    from rq import Retry
-    jobs.enqueue(ALERT_JOB, share_id, job_id=f"oncall-{share_id}", at_front=True,
-                 retry=Retry(max=5, interval=[5, 10, 20, 30, 60]), job_timeout=60)
+    jobs.enqueue_oncall_alert(share_id)
 
 
 def status_for(share_id: int) -> str | None:

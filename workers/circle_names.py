@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import logging
 
+from ivr import circles, telephony
+from ivr.extensions import db
+from ivr.models import CircleSession
 from workers import context
 
 log = logging.getLogger(__name__)
@@ -14,10 +17,6 @@ log = logging.getLogger(__name__)
 
 def forget_first_names(session_id: int) -> dict[str, int]:
     """Delete each first-name recording of the meeting at Twilio, then forget it; counts per outcome."""
-    from ivr import circles, telephony
-    from ivr.extensions import db
-    from ivr.models import CircleSession
-
     counts = {"deleted": 0, "kept": 0}
     with context.app_context():
         session = db.session.get(CircleSession, session_id)
