@@ -115,6 +115,14 @@ def test_enqueues_reuse_the_apps_one_queue_and_connection_and_a_real_worker_runs
 
 
 @pytest.mark.redis
+@pytest.mark.parametrize("app_config", [{"REDIS_URL": REDIS_URL}])
+def test_a_worker_listens_on_the_apps_queue_or_another_over_the_same_connection(app, redis_url):
+    assert jobs.worker_queue(app) is app.task_queue and jobs.worker_queue(app, "peerline") is app.task_queue
+    other = jobs.worker_queue(app, "elsewhere")  # `python -m workers --queue elsewhere`
+    assert other.name == "elsewhere" and other.connection is app.redis
+
+
+@pytest.mark.redis
 @pytest.mark.parametrize("app_config", [{"REDIS_URL": REDIS_URL, "SHARE_MAX_ATTEMPTS": 4,
                                          "SHARE_RETRY_INTERVALS": "30,120,600", "MAX_SHARE_SECONDS": 180}])
 def test_a_share_job_carries_its_retries_timeout_and_dead_letter_time(app, redis_url):
