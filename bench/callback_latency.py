@@ -29,6 +29,7 @@ def main() -> None:
     from rq.job import Job
     from twilio.request_validator import RequestValidator
 
+    from ivr import jobs
     from ivr.shares import drafts as share_drafts
     from ivr.shares import domain as shares
     from ivr.extensions import db
@@ -88,7 +89,7 @@ def main() -> None:
             share_id, posted, total = callback(wav, args.seconds, n)
             with app.app_context():
                 share = db.session.get(Share, share_id)
-                job = Job.fetch(shares.processing_job_options(share)["job_id"], connection=connection)
+                job = Job.fetch(jobs.share_job_id(share.recording_sid), connection=connection)
             totals.append(total)
             posts.append(posted)
             waits.append((job.started_at - job.enqueued_at).total_seconds())

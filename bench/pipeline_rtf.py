@@ -1,7 +1,7 @@
 """(a) The share job's real-time factor against plain Vosk, same audio, same loaded model, same run.
 
 Plain Vosk: a KaldiRecognizer with word timings fed the recording's 16 kHz PCM in 0.5 s chunks.
-The job: workers.jobs.process_share on a stored share (read from storage, ffmpeg decode, loudness
+The job: workers.share_pipeline.process_share on a stored share (read from storage, ffmpeg decode, loudness
 and speech measurement, normalisation, the same Vosk work, screening, database writes). Korean has
 no screening word lists, so the Korean job stops before redaction; the script also times what a
 screened share adds (screening, bleeping and storing the redacted copy, and a disguised copy) on the

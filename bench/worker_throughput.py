@@ -28,6 +28,7 @@ def run_batch(app, recordings: list[bytes], workers: int) -> dict:
     """Enqueue every recording as a share, run a burst worker pool, return the figures."""
     from redis import Redis
     from rq.job import Job
+    from ivr import jobs
     from ivr.shares import domain as shares
     from ivr.extensions import db
     from ivr.shares.models import Share
@@ -39,7 +40,7 @@ def run_batch(app, recordings: list[bytes], workers: int) -> dict:
             share = shares.get(share_id)
             shares.enqueue_processing(share)
             ids.append(share_id)
-            job_ids.append(shares.processing_job_options(share)["job_id"])
+            job_ids.append(jobs.share_job_id(share.recording_sid))
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run([PYTHON, "-m", "workers", "--burst", "--no-sweep", "--workers", str(workers)],

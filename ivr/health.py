@@ -1,10 +1,10 @@
 """GET /healthz: can the database (and Redis, when configured) be reached? Answers within 5 s."""
 from concurrent.futures import ThreadPoolExecutor, TimeoutError as FutureTimeout
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 from sqlalchemy import text
 
-from ivr import db_deadlines
+from ivr import db_deadlines, jobs
 from ivr.extensions import db
 
 bp = Blueprint("health", __name__)
@@ -17,9 +17,8 @@ _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="healthz")
 def healthz():
     """Report each dependency as ok or the error class; 503 if any is down or too slow."""
     checks = {"database": _bounded(_database, db.engine)}
-    if current_app.config["REDIS_URL"]:
-        from ivr.jobs import redis_connection
-        checks["redis"] = _bounded(lambda conn: conn.ping(), redis_connection())
+    if jobs.in_background():
+        checks["redis"] = _bounded(lambda conn: conn.ping(), jobs.redis_connection())
     healthy = all(v == "ok" for v in checks.values())
     return jsonify(status="ok" if healthy else "degraded", checks=checks), (200 if healthy else 503)
 

@@ -12,17 +12,19 @@ import logging
 import os
 import sys
 
-from redis import Redis
-from rq import Queue, Worker
+from rq import Worker
+from rq.worker_pool import WorkerPool
 
-from workers import context, vosk_models
+from ivr import create_app, jobs
+from ivr.config import ConfigError
+from ivr.extensions import db
+from workers import context, sweep, vosk_models
 
 log = logging.getLogger("workers")
 
 
 def _dispose_engines(close: bool = True) -> None:
     """Drop pooled database connections; with close=False leave the parent's sockets alone."""
-    from ivr.extensions import db
     with context.app_context():
         for engine in db.engines.values():
             engine.dispose(close=close)
@@ -45,7 +47,6 @@ class PeerlineWorker(Worker):
         """rq's periodic upkeep, plus: keep the sweep's schedule alive (any one worker does it)."""
         super().run_maintenance_tasks()
         if getattr(self, "peerline_sweep", False):
-            from workers import sweep
             try:
                 with context.get_app().app_context():
                     sweep.ensure_scheduled(self.queues[0])
@@ -94,9 +95,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run one worker until stopped (or until the queue is empty with --burst)."""
     args = build_parser().parse_args(argv)
-    from ivr import create_app
-    from ivr.config import ConfigError
-
     try:
         app = create_app()
     except ConfigError as exc:
@@ -113,16 +111,15 @@ def main(argv: list[str] | None = None) -> int:
 
     # Building the app may have touched the database; nothing pooled may survive into a fork.
     _dispose_engines(close=True)
-    connection = Redis.from_url(config["REDIS_URL"])
-    queue = Queue(args.queue or config["RQ_QUEUE"], connection=connection)
+    # The app's own Redis connection: redis-py's pool starts afresh in each forked child.
+    queue = jobs.worker_queue(app, args.queue)
+    connection = queue.connection
     if not args.no_sweep:
-        from workers import sweep
         with app.app_context():
             sweep.ensure_scheduled(queue)
     PeerlineWorker.peerline_sweep = not args.no_sweep
     level = config["LOG_LEVEL"]
     if args.workers > 1:
-        from rq.worker_pool import WorkerPool
         # The pool forks its workers from this process, so the models loaded above are shared
         # by all N of them and by every work horse they fork in turn.
         WorkerPool([queue], connection=connection, num_workers=args.workers,

@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import logging
 
+from ivr import telephony
+from ivr.circles import domain as circles
+from ivr.extensions import db
+from ivr.circles.models import CircleSession
 from workers import context
 
 log = logging.getLogger(__name__)
@@ -14,11 +18,6 @@ log = logging.getLogger(__name__)
 
 def forget_first_names(session_id: int) -> dict[str, int]:
     """Delete each first-name recording of the meeting at Twilio, then forget it; counts per outcome."""
-    from ivr import telephony
-    from ivr.circles import domain as circles
-    from ivr.extensions import db
-    from ivr.circles.models import CircleSession
-
     counts = {"deleted": 0, "kept": 0}
     with context.app_context():
         session = db.session.get(CircleSession, session_id)

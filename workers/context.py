@@ -6,6 +6,8 @@ from typing import Iterator
 
 from flask import Flask, current_app, has_app_context
 
+from ivr import create_app
+
 _app: Flask | None = None
 
 
@@ -19,7 +21,6 @@ def get_app() -> Flask:
     """The worker's app, built from the environment on first use."""
     global _app
     if _app is None:
-        from ivr import create_app
         _app = create_app()
     return _app
 

@@ -8,23 +8,21 @@ is sent at most once. The decrypted number lives only in memory here and is neve
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
+from ivr import jobs, telephony
+from ivr.circles import reminders
+from ivr.circles import schedule
+from ivr.extensions import db
 from workers import context
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
-RETRY_AFTER = timedelta(minutes=1)
 
 
 def send_reminder(reminder_id: int) -> str:
     """Place the reminder call (or send the text) for one reminder; returns what happened."""
-    from ivr import telephony
-    from ivr.circles import reminders
-    from ivr.circles import schedule
-    from ivr.extensions import db
-
     with context.app_context() as app:
         reminder = reminders.get(reminder_id)
         if reminder is None:
@@ -66,7 +64,7 @@ def send_reminder(reminder_id: int) -> str:
             db.session.commit()
             log.warning("reminder %s: %s (%s)", reminder.id, exc, "gave up" if give_up else "will retry")
             if not give_up:
-                _retry_later(app, reminder.id)
+                jobs.retry_reminder_later(reminder.id)  # without Redis, `peerline circles remind` (cron) does
             return "failed" if give_up else "retrying"
         reminders.mark_sent(reminder, sid)
         db.session.commit()
@@ -75,7 +73,6 @@ def send_reminder(reminder_id: int) -> str:
 
 def send_due() -> dict[str, int]:
     """Send every reminder whose time has come; returns a count per outcome."""
-    from ivr.circles import reminders
     with context.app_context():
         ids = [r.id for r in reminders.due()]
     counts: dict[str, int] = {}
@@ -83,14 +80,6 @@ def send_due() -> dict[str, int]:
         outcome = send_reminder(reminder_id).split(" ")[0]
         counts[outcome] = counts.get(outcome, 0) + 1
     return counts
-
-
-def _retry_later(app, reminder_id: int) -> None:
-    if not app.config["REDIS_URL"]:
-        return  # `peerline circles remind` (cron) picks it up again
-    from ivr import jobs
-    jobs.queue().enqueue_in(RETRY_AFTER, "workers.reminders.send_reminder", reminder_id,
-                            job_id=f"circle-reminder-{reminder_id}-retry")
 
 
 def _aware(moment: datetime) -> datetime:

@@ -11,7 +11,14 @@ import logging
 import time
 from dataclasses import dataclass
 
-from workers import context
+from ivr import audio, telephony
+from ivr.shares import oncall
+from ivr.shares import domain as shares
+from ivr.extensions import db
+from ivr.storage import storage
+from workers import context, screen, transcribe, vosk_models
+from workers.screen import NEEDS_LISTENING_PRIORITY
+from workers.screening.types import Tier
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +45,6 @@ class Outcome:
 def process_share(share_id: int, force: bool = False) -> str:
     """Fetch, store, transcribe, screen and queue one share; safe to run any number of times."""
     with context.app_context() as app:
-        from ivr.extensions import db
         # No session.remove(): inline, this is the web request's session; in a worker, the app
         # context's teardown removes it.
         try:
@@ -53,8 +59,6 @@ def process_share(share_id: int, force: bool = False) -> str:
 def alert_oncall(share_id: int) -> str:
     """Text the on-call moderator about a crisis-tier share, once (retried when transient)."""
     with context.app_context():
-        from ivr.shares import oncall
-        from ivr.shares import domain as shares
         share = shares.get(int(share_id))
         if share is None:
             return f"share {share_id}: gone"
@@ -64,9 +68,6 @@ def alert_oncall(share_id: int) -> str:
 # --- the pipeline ---------------------------------------------------------------------------
 
 def _process(app, share_id: int, force: bool) -> Outcome:
-    from ivr.shares import domain as shares
-    from ivr.extensions import db
-
     share = shares.get(share_id)
     if share is None:
         return Outcome(share_id, "gone")
@@ -93,10 +94,6 @@ def _process(app, share_id: int, force: bool) -> Outcome:
 
 
 def _pipeline(app, share) -> Outcome:
-    from ivr.shares import domain as shares
-    from ivr.extensions import db
-    from ivr import audio
-
     config = app.config
     original_key = _ensure_original(app, share)
     db.session.refresh(share)
@@ -153,9 +150,6 @@ def _pipeline(app, share) -> Outcome:
 def finish(share_id: int, *, original_key: str, segment, stats, transcript, screening, duration_s: int,
            truncated: bool, started: float | None = None) -> Outcome:
     """Steps 5-6: store the redacted (and disguised) copies, queue the share by priority, alert on crisis."""
-    from ivr.shares import domain as shares
-    from ivr.extensions import db
-
     share = shares.get(share_id)
     keys = _redact_and_store(share, segment, spans=screening.personal_spans, disguise=share.disguise)
     reasons = [r.describe() for r in screening.reasons] + list(screening.listening_reasons)
@@ -188,10 +182,6 @@ def original_key_for(share) -> str:
 
 def _ensure_original(app, share) -> str | None:
     """The stored original's key, fetching it from Twilio first if we do not hold it yet."""
-    from ivr.shares import domain as shares
-    from ivr.extensions import db
-    from ivr.storage import storage
-
     store = storage()
     key = share.original_key or original_key_for(share)
     # While Twilio still has its copy, an unrecorded object under our key is not trusted: it may be
@@ -204,7 +194,6 @@ def _ensure_original(app, share) -> str | None:
             raise Transient(f"storage unavailable: {exc}") from exc
     if share.twilio_deleted:
         return None
-    from ivr import telephony
     try:
         data = telephony.fetch_recording(share.recording_sid)
     except telephony.TelephonyError as exc:
@@ -228,8 +217,6 @@ def _drop_original(share, key: str) -> None:
     Removing the object is best effort on either backend (the directory raises OSError, S3 its own
     errors): the next fetch overwrites it anyway, because an unrecorded key is not trusted.
     """
-    from ivr.extensions import db
-    from ivr.storage import storage
     try:
         storage().delete(key)
     except Exception:  # noqa: BLE001 - any backend; the refetch overwrites the object
@@ -243,9 +230,6 @@ def _forget_twilio_copy(share) -> None:
     """Delete Twilio's copy now that we hold ours; a failure here is retried by the sweep."""
     if share.twilio_deleted:
         return
-    from ivr import telephony
-    from ivr.shares import domain as shares
-    from ivr.extensions import db
 
     try:
         telephony.delete_recording(share.recording_sid)
@@ -259,7 +243,6 @@ def _forget_twilio_copy(share) -> None:
 
 
 def _read(key: str) -> bytes:
-    from ivr.storage import storage
     try:
         return storage().get(key)
     except FileNotFoundError:
@@ -275,7 +258,6 @@ class NoModelForLanguage(LookupError):
 
 
 def _transcribe(config, language: str, segment):
-    from workers import transcribe, vosk_models
     try:
         model = vosk_models.get(config, language)
     except (transcribe.ModelNotFoundError, ValueError) as exc:
@@ -288,7 +270,6 @@ class NoWordLists(LookupError):
 
 
 def _screen(config, transcript, language: str):
-    from workers import screen
     options = {}
     if config["SCREEN_MIN_CONFIDENCE"] is not None:
         options["min_mean_conf"] = config["SCREEN_MIN_CONFIDENCE"]
@@ -300,9 +281,6 @@ def _screen(config, transcript, language: str):
 
 def _redact_and_store(share, segment, *, spans, disguise: bool) -> dict[str, str]:
     """Store the redacted copy (personal details bleeped) and, if asked, its disguised version."""
-    from ivr import audio
-    from ivr.storage import storage
-
     store = storage()
     keys = {}
     redacted = audio.bleep(segment, list(spans)) if spans else segment
@@ -317,25 +295,20 @@ def _redact_and_store(share, segment, *, spans, disguise: bool) -> dict[str, str
 # --- step 6 and failures ---------------------------------------------------------------------
 
 def _is_crisis(screening) -> bool:
-    from workers.screening.types import Tier
     return screening.tier >= Tier.CRISIS
 
 
 def _alert(share_id: int) -> None:
     """Text on-call about a crisis-tier share (ivr.oncall.alert: now, or a retrying job at the front)."""
-    from ivr.shares import oncall
     oncall.alert(share_id)
 
 
 def _listening_priority() -> int:
-    from workers.screen import NEEDS_LISTENING_PRIORITY
     return NEEDS_LISTENING_PRIORITY
 
 
 def _give_up(share_id: int, reason: str) -> Outcome:
     """A permanent failure: a human listens; the share says why."""
-    from ivr.shares import domain as shares
-    from ivr.extensions import db
     shares.mark_needs_listening(share_id, f"processing failed: {reason}")
     db.session.commit()
     return Outcome(share_id, "needs_listening", f"processing failed: {reason}")
@@ -355,8 +328,6 @@ def _transient_failure(app, share_id: int, attempt: int, reason: str) -> Outcome
 
 def _retry_fetch_later(share_id: int) -> None:
     """We hold no copy (fetch or store kept failing): the sweep tries again with backoff for a day."""
-    from ivr.shares import domain as shares
-    from ivr.extensions import db
     share = shares.get(share_id)
     if share is not None and not share.original_key:
         when = shares.schedule_fetch_retry(share_id)

@@ -9,15 +9,24 @@ and every job is idempotent, so running the sweep often is safe. It runs from rq
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
+from flask import current_app
+from rq import get_current_job
+from sqlalchemy import and_, or_, select
+
+from ivr import jobs
+from ivr.shares import spool as callback_spool
+from ivr.circles import reminders
+from ivr.shares import domain as shares
+from ivr.extensions import db
+from ivr.shares.models import Share
+from ivr.progress import silent
+from workers import context
 
 log = logging.getLogger(__name__)
 
-SWEEP_JOB = "workers.sweep.scheduled_sweep"
 #: Redis key naming the one pending scheduled sweep; its expiry revives a lost chain.
 CHAIN_KEY = "peerline:sweep:next"
 #: A share younger than this is left alone: its first job may simply not have run yet.
@@ -56,16 +65,12 @@ def run(*, now: datetime | None = None, stuck_after: timedelta | None = None,
 
     `progress(items, label)` wraps each batch (ivr.progress: a bar on a terminal, lines otherwise).
     """
-    from flask import current_app
-    from ivr.progress import silent
     progress = progress or silent
     config = current_app.config
     now = now or datetime.now(timezone.utc)
     stuck_after = DEFAULT_STUCK_AFTER if stuck_after is None else stuck_after
     heartbeat_grace = DEFAULT_HEARTBEAT_GRACE if heartbeat_grace is None else heartbeat_grace
     report = SweepReport()
-    from ivr.shares import spool as callback_spool
-    from ivr.circles import reminders
     # Each phase, and each share within one, fails alone: one bad row never stops the rest.
     report.replayed_callbacks = _phase("replay spooled callbacks", callback_spool.replay) or 0
     report.reminders_released = _phase("release stuck reminders", reminders.release_stuck, now) or []
@@ -81,7 +86,6 @@ def run(*, now: datetime | None = None, stuck_after: timedelta | None = None,
 
 def _phase(name: str, fn, *args):
     """Run one phase of the sweep; a failure is logged and rolled back, and the sweep goes on."""
-    from ivr.extensions import db
     try:
         return fn(*args)
     except Exception:
@@ -92,7 +96,6 @@ def _phase(name: str, fn, *args):
 
 def _each(report: SweepReport, share_id: int, fn) -> None:
     """Handle one share in its own transaction: committed, or rolled back, logged and skipped."""
-    from ivr.extensions import db
     try:
         fn()
         db.session.commit()
@@ -105,10 +108,6 @@ def _each(report: SweepReport, share_id: int, fn) -> None:
 # --- stranded shares ---------------------------------------------------------------------------
 
 def _requeue_stranded(report: SweepReport, older_than: datetime, grace: timedelta, limit: int, progress) -> None:
-    from ivr.shares import domain as shares
-    from ivr.extensions import db
-    from ivr.shares.models import Share
-
     candidates = list(db.session.execute(
         select(Share.id).where(Share.status.in_(("received", "processing")), Share.created_at <= older_than)
         .order_by(Share.created_at).limit(limit)
@@ -116,7 +115,7 @@ def _requeue_stranded(report: SweepReport, older_than: datetime, grace: timedelt
 
     def requeue(share_id: int) -> None:
         share = shares.get(share_id)
-        if _job_alive(shares.processing_job_options(share)["job_id"], grace):
+        if _job_alive(jobs.share_job_id(share.recording_sid), grace):
             report.still_running.append(share.id)
             return
         log.warning("sweep: share %s stranded in %r (attempt %s); enqueueing it again",
@@ -131,10 +130,6 @@ def _requeue_stranded(report: SweepReport, older_than: datetime, grace: timedelt
 
 def _retry_unfetched(report: SweepReport, now: datetime, limit: int, progress) -> None:
     """Shares whose fetch or store failed after all their retries: try again when their backoff is up."""
-    from ivr.shares import domain as shares
-    from ivr.extensions import db
-    from ivr.shares.models import Share
-
     due = list(db.session.execute(
         select(Share.id).where(Share.retry_after.is_not(None), Share.retry_after <= now)
         .order_by(Share.retry_after).limit(limit)
@@ -155,16 +150,8 @@ def _retry_unfetched(report: SweepReport, now: datetime, limit: int, progress) -
 
 def _job_alive(job_id: str, grace: timedelta) -> bool:
     """True while rq still holds the job as waiting, or running with a recent heartbeat."""
-    from flask import current_app
-    if not current_app.config["REDIS_URL"]:
-        return False  # inline mode: nothing runs in the background, so nothing can be alive
-    from rq.exceptions import NoSuchJobError
-    from rq.job import Job
-    from ivr.jobs import redis_connection
-
-    try:
-        job = Job.fetch(job_id, connection=redis_connection())
-    except NoSuchJobError:
+    job = jobs.fetch_job(job_id)  # None inline too: nothing runs in the background there
+    if job is None:
         return False
     status = job.get_status(refresh=False)
     state = getattr(status, "value", status)
@@ -186,11 +173,6 @@ def _forget_twilio_copies(report: SweepReport, older_than: datetime, limit: int,
     A copy is kept while it is the only one: a share whose stored original is missing or did not
     decode still has its audio only at Twilio.
     """
-    from sqlalchemy import and_, or_
-    from ivr.shares import domain as shares
-    from ivr.extensions import db
-    from ivr.shares.models import Share
-
     pending = list(db.session.execute(
         select(Share.id).where(
             Share.twilio_deleted.is_(False),
@@ -210,10 +192,6 @@ def _forget_twilio_copies(report: SweepReport, older_than: datetime, limit: int,
 
 def _purge_expired(report: SweepReport, older_than: datetime, limit: int, progress) -> None:
     """Remove audio and transcripts of shares past retention (published stories keep their own copy)."""
-    from ivr.shares import domain as shares
-    from ivr.extensions import db
-    from ivr.shares.models import Share
-
     expired = list(db.session.execute(
         select(Share.id).where(Share.created_at <= older_than, Share.status.not_in(("deleted", "published")))
         .order_by(Share.created_at).limit(limit)
@@ -241,32 +219,27 @@ def interval_s(config) -> int:
 
 def ensure_scheduled(queue, delay_s: int | None = None) -> str | None:
     """Schedule the next sweep on rq's scheduler unless one is already pending; return its job id."""
-    from flask import current_app
     interval = interval_s(current_app.config)
     delay = interval if delay_s is None else delay_s
-    job_id = f"peerline-sweep-{uuid.uuid4().hex[:16]}"  # never the id of the run now finishing
+    job_id = jobs.new_sweep_job_id()
     # SET NX: of all the workers sharing this Redis, exactly one schedules the next sweep; the
     # expiry lets the chain restart if its job is ever lost.
     if not queue.connection.set(CHAIN_KEY, job_id, nx=True, ex=delay + 2 * interval):
         return None
-    queue.enqueue_in(timedelta(seconds=delay), SWEEP_JOB, job_id=job_id, job_timeout=600,
-                     result_ttl=3600, failure_ttl=7 * 24 * 3600)
+    jobs.schedule_sweep(job_id, delay, on=queue)
     return job_id
 
 
 def scheduled_sweep() -> str:
     """rq job: sweep once, then schedule the next one."""
-    from rq import get_current_job
-    from workers import context
     with context.app_context():
         try:
             summary = run().summary()
         finally:
             job = get_current_job()
             if job is not None:
-                from ivr.jobs import queue
                 # Release this run's claim only if it is still ours, then chain the next run.
                 if job.connection.get(CHAIN_KEY) in (job.id.encode(), None):
                     job.connection.delete(CHAIN_KEY)
-                ensure_scheduled(queue())
+                ensure_scheduled(jobs.queue())
     return summary

@@ -92,6 +92,8 @@ def load_model(path: str | os.PathLike[str], *, log_level: int = -1) -> "vosk.Mo
         raise ModelNotFoundError(f"Vosk model directory not found: {path}")
     if not any(os.path.isfile(os.path.join(path, *parts)) for parts in (("am", "final.mdl"), ("final.mdl",))):
         raise ModelNotFoundError(f"{path} does not look like a Vosk model (no am/final.mdl)")
+    # Imported here, not at the top: only a process that loads a model pays for Kaldi (workers that
+    # never transcribe, the sweep and `peerline screen` import this module for its types alone).
     import vosk
 
     # Kaldi otherwise logs every load step to stderr, drowning the worker's own logs.
@@ -123,7 +125,7 @@ def transcribe(
     if not pcm:
         return Transcript.from_words(())
 
-    import vosk
+    import vosk  # here, not at the top: see load_model
 
     recogniser = vosk.KaldiRecognizer(model, float(sample_rate))
     recogniser.SetWords(True)

@@ -29,7 +29,6 @@ from datetime import timezone
 log = logging.getLogger(__name__)
 
 LEAD = timedelta(minutes=10)  # "your circle starts in 10 minutes"
-JOB = "workers.reminders.send_reminder"
 # A claim older than this after the reminder was due means the sending worker died.
 STUCK_AFTER = timedelta(minutes=3)
 
@@ -84,10 +83,8 @@ def request(circle: Circle, caller: Caller, number: str | None, channel: str, la
 
 def _schedule(reminder: CircleReminder) -> None:
     """Queue the reminder job for its time (rq's scheduler); without Redis the sweep sends it."""
-    if not current_app.config["REDIS_URL"]:
-        return
     try:
-        jobs.queue().enqueue_at(reminder.remind_at, JOB, reminder.id, job_id=f"circle-reminder-{reminder.id}")
+        jobs.schedule_reminder(reminder.id, reminder.remind_at)
     except Exception:
         log.exception("could not schedule reminder %s; the sweep will send it", reminder.id)
 
@@ -128,8 +125,7 @@ def release_stuck(now: datetime | None = None, stuck_after: timedelta = STUCK_AF
         reminder.status = "pending"
     db.session.commit()
     for reminder in released:
-        if current_app.config["REDIS_URL"]:
-            jobs.queue().enqueue(JOB, reminder.id, job_id=f"circle-reminder-{reminder.id}-stuck")
+        jobs.enqueue_stuck_reminder(reminder.id)
     return [r.id for r in released]
 
 

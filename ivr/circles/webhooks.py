@@ -57,8 +57,7 @@ def circle_conference_status():
         db.session.commit()
     if outcome.ended:
         # First names are for this meeting's roll call only: Twilio's copies go when it ends.
-        jobs.enqueue("workers.circle_names.forget_first_names", outcome.session_id,
-                     job_id=f"circle-names-{outcome.session_id}")
+        jobs.enqueue_forget_first_names(outcome.session_id)
     return ("", 204)
 
 

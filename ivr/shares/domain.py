@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, timezone
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from blinker import Namespace
+from flask import current_app
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -37,8 +38,6 @@ share_purged = _signals.signal("share-purged")
 #: Sent (with the share) when its caller withdraws it: stories made from it stop playing.
 share_withdrawn = _signals.signal("share-withdrawn")
 
-PROCESS_JOB = "workers.share_pipeline.process_share"
-FORGET_JOB = "ivr.shares.domain.forget_twilio_copy"
 REFERENCE_DIGITS = 6
 #: Statuses processing may (re)start from; anything else is decided or gone.
 PROCESSABLE = ("received", "processing", "needs_listening", "failed", "queued")
@@ -150,7 +149,7 @@ def receive_recording(recording_sid: str, call_sid: str | None, recording_url: s
     if outcome.created and enqueue and status == "received":
         enqueue_processing(share)
     elif outcome.created and status == "discarded":
-        jobs.enqueue(FORGET_JOB, share_id, job_id=f"forget-{recording_sid}")
+        jobs.enqueue_forget_twilio_copy(share_id, recording_sid)
     # An inline job may have ended this session: hand back a row bound to the current one.
     return get(share_id)
 
@@ -234,7 +233,6 @@ def _int(value) -> int | None:
 
 
 def _max_seconds(is_reply: bool = False) -> int:
-    from flask import current_app
     if is_reply:
         return current_app.config["MAX_REPLY_SECONDS"]
     return current_app.config["MAX_SHARE_SECONDS"]
@@ -371,25 +369,9 @@ def record_original(share_id: int, key: str) -> None:
     db.session.flush()
 
 
-def processing_job_options(share: Share) -> dict:
-    """rq options for a share's processing job: one id per recording, retries, a length-based timeout."""
-    from flask import current_app
-    from rq import Retry
-    config = current_app.config
-    intervals = [int(x) for x in config["SHARE_RETRY_INTERVALS"].split(",") if x.strip()]
-    seconds = share.duration_s if share.duration_s and share.duration_s > 0 else _max_seconds()
-    return {
-        "job_id": f"share-{share.recording_sid}",
-        # Vosk runs well under real time; 4x the length plus fixed costs still ends hung jobs.
-        "job_timeout": int(120 + 4 * min(seconds, 2 * _max_seconds())),
-        "retry": Retry(max=max(1, config["SHARE_MAX_ATTEMPTS"] - 1), interval=intervals or [30]),
-        "failure_ttl": 30 * 24 * 3600,  # failed jobs are the dead-letter queue: keep them a month
-    }
-
-
 def enqueue_processing(share: Share) -> None:
     """(Re)enqueue a share's processing job (the worker's process_share; the sweep calls this too)."""
-    jobs.enqueue(PROCESS_JOB, share.id, **processing_job_options(share))
+    jobs.enqueue_share_processing(share.id, share.recording_sid, share.duration_s)
 
 
 def mark_twilio_deleted(share_id: int) -> None:
@@ -482,11 +464,9 @@ def retry_processing(share_id: int, actor: str) -> Share:
     share.attempts, share.retry_after = 0, None  # a fresh set of attempts, so the limit does not stop it at once
     _audit(share, "retried", actor)
     db.session.commit()  # before enqueueing: the worker must see the row
-    options = processing_job_options(share)
-    options["job_id"] = f"share-{share.recording_sid}-retry-{int(utcnow().timestamp())}"
     share_id = share.id
     try:
-        jobs.enqueue(PROCESS_JOB, share_id, True, **options)
+        jobs.enqueue_share_retry(share_id, share.recording_sid, share.duration_s, utcnow())
     except Exception:  # Redis away: due again now, so the next sweep enqueues it
         log.warning("share %s: retry not enqueued now; the sweep will", share.reference, exc_info=True)
         share = get(share_id)
@@ -578,7 +558,7 @@ def _forget_later(share: Share) -> None:
     if not share.twilio_deleted:
         db.session.commit()
         try:
-            jobs.enqueue(FORGET_JOB, share.id, job_id=f"forget-{share.recording_sid}")
+            jobs.enqueue_forget_twilio_copy(share.id, share.recording_sid)
         except Exception:  # Redis away: the sweep deletes Twilio's copy of every discarded/deleted share
             log.warning("share %s: Twilio copy not forgotten yet; the sweep will", share.reference, exc_info=True)
 

@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ivr import jobs
 from ivr.extensions import db
 from ivr.shares.models import OncallAlert, Share
 from ivr.models.base import utcnow
@@ -20,8 +21,6 @@ from ivr.shares import domain as shares
 from ivr.telephony import TelephonyError
 
 log = logging.getLogger(__name__)
-
-ALERT_JOB = "workers.share_pipeline.alert_oncall"
 
 
 def message_for(share: Share) -> str:
@@ -102,9 +101,7 @@ def alert(share_id: int) -> None:
     except Exception:
         db.session.rollback()
         log.exception("on-call alert for share %s failed; a retrying job takes over", share_id)
-    from rq import Retry
-    jobs.enqueue(ALERT_JOB, share_id, job_id=f"oncall-{share_id}", at_front=True,
-                 retry=Retry(max=5, interval=[5, 10, 20, 30, 60]), job_timeout=60)
+    jobs.enqueue_oncall_alert(share_id)
 
 
 def status_for(share_id: int) -> str | None:

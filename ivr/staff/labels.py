@@ -71,7 +71,7 @@ class Reason:
 
 LISTEN = "Listen to the recording and decide."
 #: (pattern over the stored reason, what happened, what to do next); first match wins.
-#: Sources: ivr.shares.receive_from_callback ("twilio:..."), workers.jobs (fetch, decode, model,
+#: Sources: ivr.shares.receive_from_callback ("twilio:..."), workers.share_pipeline (fetch, decode, model,
 #: word lists, give-up), workers.screen._listening_reasons, ivr.telephony and ivr.audio errors.
 REASONS: list[tuple[str, str, str]] = [
     (r"twilio:absent", "Twilio made no recording: the caller hung up or stayed silent before recording began.",

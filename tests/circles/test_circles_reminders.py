@@ -2,6 +2,7 @@
 outbound call (press 1 to join now, 9 to opt out) or a text; idempotent; `peerline circles`."""
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import select
 
 from ivr.circles import domain as circles
@@ -9,6 +10,7 @@ from ivr.circles import reminders
 from ivr.calls.callers import number_hash
 from ivr.extensions import db
 from ivr.circles.models import CircleParticipant, CircleReminder
+from tests.conftest import REDIS_URL
 from tests.circles.test_circles_voice import closed_circle, open_circle
 from tests.calls.test_voice_incoming import NUMBER, _returning_caller, call, press
 from tests.twiml import gather, spoken
@@ -68,10 +70,10 @@ def test_withheld_number_cannot_get_a_reminder(twilio, app):
         assert db.session.execute(select(CircleReminder)).first() is None
 
 
+@pytest.mark.parametrize("app_config", [{"REDIS_URL": REDIS_URL}])
 def test_reminder_is_scheduled_on_rq_for_ten_minutes_before(twilio, app, redis_url):
     from redis import Redis
     from rq import Queue
-    app.config["REDIS_URL"] = redis_url
     closed_circle(app)
     _returning_caller(twilio, app)
     ask_for_reminder(twilio, app)

@@ -67,7 +67,7 @@ def _reasons_from_their_sources(app) -> list[str]:
     made += screen._listening_reasons(None, [], [], 0.5, 0.4)
     made += screen._listening_reasons({"words": []}, [], [], 0.5, 0.4)
     made += screen._listening_reasons({"words": low}, low, [], 0.5, 0.4)
-    # Messages built inside workers.jobs and ivr.telephony from their own f-strings.
+    # Messages built inside workers.share_pipeline and ivr.telephony from their own f-strings.
     made += ["processing failed: 3 attempts never finished",
              "processing failed: the recording could not be found at Twilio",
              "processing failed: could not fetch the recording from Twilio: fetch recording: ConnectionError",

@@ -10,6 +10,7 @@ from rq import Queue
 from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 
+from ivr import jobs
 from ivr.shares import domain as shares
 from ivr.extensions import db
 from ivr.shares.models import Share, ShareAudit
@@ -32,7 +33,7 @@ def _queue(app) -> Queue:
 
 
 def _job_id(share_id: int) -> str:
-    return shares.processing_job_options(shares.get(share_id))["job_id"]
+    return jobs.share_job_id(shares.get(share_id).recording_sid)
 
 
 def test_a_share_stranded_in_received_is_enqueued_with_retries_and_a_timeout_for_its_length(app):
@@ -141,7 +142,7 @@ def test_ensure_scheduled_keeps_exactly_one_sweep_pending_however_many_workers_a
         assert first is not None and second is None
         registry = ScheduledJobRegistry(queue=queue)
         assert registry.get_job_ids() == [first]
-        assert Job.fetch(first, connection=queue.connection).func_name == sweep.SWEEP_JOB
+        assert Job.fetch(first, connection=queue.connection).func_name == jobs.SCHEDULED_SWEEP
 
 
 def test_the_scheduled_sweep_job_sweeps_then_chains_the_next_one(app):

@@ -12,6 +12,7 @@ import pytest
 from redis import Redis
 from rq.job import Job
 
+from ivr import jobs
 from ivr.shares import domain as shares
 from ivr.extensions import db
 from ivr.shares.models import Share
@@ -53,7 +54,7 @@ def _status(share_id: int) -> str:
 def _enqueue(share_id: int) -> str:
     share = shares.get(share_id)
     shares.enqueue_processing(share)
-    return shares.processing_job_options(share)["job_id"]
+    return jobs.share_job_id(share.recording_sid)
 
 
 def test_a_burst_worker_fetches_transcribes_and_queues_a_share_in_a_forked_horse(app, sim, api_base, recordings, tmp_path):
