@@ -40,7 +40,7 @@ REMINDER_RETRY_AFTER = timedelta(minutes=1)
 
 def init_app(app: Flask) -> None:
     """Give the app its one queue and Redis connection (None for both when jobs run inline)."""
-    url = app.config.get("REDIS_URL")
+    url = app.config["REDIS_URL"]
     # redis-py connects lazily, and its pool starts afresh in a forked child (it checks the pid),
     # so building this before the worker forks is safe.
     app.redis = Redis.from_url(url) if url else None
@@ -94,14 +94,14 @@ def share_job_id(recording_sid: str) -> str:
 def share_processing_options(recording_sid: str, duration_s: int | None) -> dict:
     """rq options for a share's processing job: its id, retries with backoff, a length-based timeout."""
     config = current_app.config
-    intervals = [int(x) for x in str(config.get("SHARE_RETRY_INTERVALS", "30,120,600")).split(",") if x.strip()]
-    max_seconds = int(config.get("MAX_SHARE_SECONDS", 180))
+    intervals = [int(x) for x in config["SHARE_RETRY_INTERVALS"].split(",") if x.strip()]
+    max_seconds = config["MAX_SHARE_SECONDS"]
     seconds = duration_s if duration_s and duration_s > 0 else max_seconds
     return {
         "job_id": share_job_id(recording_sid),
         # Vosk runs well under real time; 4x the length plus fixed costs still ends hung jobs.
         "job_timeout": int(120 + 4 * min(seconds, 2 * max_seconds)),
-        "retry": Retry(max=max(1, int(config.get("SHARE_MAX_ATTEMPTS", 4)) - 1), interval=intervals or [30]),
+        "retry": Retry(max=max(1, config["SHARE_MAX_ATTEMPTS"] - 1), interval=intervals or [30]),
         "failure_ttl": SHARE_FAILURE_TTL_S,
     }
 

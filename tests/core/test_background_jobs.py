@@ -147,7 +147,7 @@ def test_without_redis_jobs_run_inline_and_a_failure_is_left_for_the_sweep(app, 
         share_id = make_share(recording_sid=sid)
         sim.faults.rest_fail_next, sim.faults.rest_error_status = 1, 503
         jobs.enqueue_forget_twilio_copy(share_id, sid)  # inline: Twilio fails, nothing raised
-        assert "inline job ivr.shares.forget_twilio_copy" in caplog.text
+        assert "inline job ivr.shares.domain.forget_twilio_copy" in caplog.text
         db.session.rollback()
         assert not db.session.get(Share, share_id).twilio_deleted and sim.recordings.get(sid) is not None
 
