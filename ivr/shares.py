@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import abort
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -42,6 +43,8 @@ DECISIONS = ("published", "kept_private", "rejected")
 MODERATOR_TIERS = {"crisis": 80, "high": 60, "elevated": 40, "abuse": 30, "personal_details": 10, "clean": 0}
 #: Statuses whose processing a moderator can run again.
 RETRYABLE = ("failed", "needs_listening", "queued")
+#: Statuses of a share that is gone for staff too (its page is a 404).
+GONE_STATUSES = ("deleted", "discarded", "withdrawn")
 
 _hasher = PasswordHasher()
 
@@ -108,6 +111,14 @@ def find_by_reference(reference: str) -> Share | None:
 def get(share_id: int) -> Share | None:
     """The share with this id, if any."""
     return db.session.get(Share, share_id)
+
+
+def get_share(share_id: int) -> Share:
+    """The share a moderator may open; aborts with 404 if it is unknown or gone (GONE_STATUSES)."""
+    share = get(share_id)
+    if share is None or share.status in GONE_STATUSES:
+        abort(404)
+    return share
 
 
 def receive_recording(recording_sid: str, call_sid: str | None, recording_url: str | None,
@@ -401,6 +412,11 @@ def queue(limit: int | None = None) -> list[Share]:
     items = list(db.session.execute(select(Share).where(Share.status.in_(QUEUE_STATUSES))).scalars())
     items.sort(key=_queue_order)
     return items[:limit] if limit else items
+
+
+def failed() -> list[Share]:
+    """Shares whose processing failed, oldest first (listed apart from the queue, for a retry)."""
+    return list(db.session.execute(select(Share).filter_by(status="failed").order_by(Share.created_at)).scalars())
 
 
 def _queue_order(share: Share) -> tuple:

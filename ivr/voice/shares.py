@@ -6,9 +6,7 @@ import logging
 from flask import Blueprint, abort, request
 from werkzeug.exceptions import HTTPException
 
-from ivr import callback_spool, shares, twilio_ids
-from ivr.extensions import db
-from ivr.models import ShareDraft
+from ivr import callback_spool, database, share_drafts, shares, twilio_ids
 from ivr.signing import require_twilio_signature
 
 log = logging.getLogger(__name__)
@@ -23,10 +21,9 @@ def recording():
             and twilio_ids.valid("CA", request.form.get("CallSid"), required=False)):
         log.warning("refused a recording callback with a malformed Twilio id")
         abort(400)  # never stored, never spooled: Twilio's own ids always have this shape
-    draft_id = request.args.get("d", "")
-    draft = db.session.get(ShareDraft, int(draft_id)) if draft_id.isdigit() else None
+    draft = share_drafts.find_draft(request.args.get("d", ""))
     share = shares.receive_from_callback(draft, request.form)
-    db.session.commit()
+    database.commit()
     if share is not None:
         log.info("recording %s -> share %s (%s)", share.recording_sid, share.id, share.status)
     return ("", 204)
@@ -40,7 +37,7 @@ def spool_for_later(exc: Exception):
     sid = request.form.get("RecordingSid", "?")
     log.exception("recording callback failed (RecordingSid=%s, draft=%s); spooling it",
                   sid, request.args.get("d", "?"))
-    db.session.rollback()
+    database.rollback()
     try:
         callback_spool.spool(request.args.get("d", ""), request.form)
     except Exception:
