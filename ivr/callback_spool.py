@@ -59,9 +59,8 @@ def _set_aside(path: Path, exc: Exception) -> None:
 
 def replay() -> int:
     """Persist every spooled callback through ivr.shares; returns how many were replayed."""
-    from ivr import shares
+    from ivr import share_drafts, shares
     from ivr.extensions import db
-    from ivr.models import ShareDraft
 
     folder = spool_dir()
     if not folder.is_dir():
@@ -78,7 +77,7 @@ def replay() -> int:
             _set_aside(path, exc)  # can never replay: keep it for a person, stop retrying it
             continue
         try:
-            draft = db.session.get(ShareDraft, int(draft_id)) if draft_id.isdigit() else None
+            draft = share_drafts.find_draft(draft_id)
             shares.receive_from_callback(draft, form)  # commits, then enqueues processing
             db.session.commit()
         except OperationalError:

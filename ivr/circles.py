@@ -254,9 +254,14 @@ def current_session(circle: Circle) -> CircleSession | None:
     ).scalar_one_or_none()
 
 
+def find_session(session_id: int | None) -> CircleSession | None:
+    """The meeting with this id, if any."""
+    return db.session.get(CircleSession, session_id) if session_id else None
+
+
 def get_session(session_id: int | None) -> CircleSession:
     """The meeting with this id; aborts with 404 if there is none."""
-    session = db.session.get(CircleSession, session_id) if session_id else None
+    session = find_session(session_id)
     if session is None:
         abort(404)
     return session

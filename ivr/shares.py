@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import abort
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ivr import jobs
@@ -568,6 +568,44 @@ def delete(share_id: int, actor: str = "caller") -> Share | None:
     return get(share_id)
 
 
+# --- what the sweep looks for (ids only: it handles each share in its own transaction) ------------
+
+def stranded_ids(older_than: datetime, limit: int) -> list[int]:
+    """Shares still received or processing since before `older_than`, oldest first."""
+    return list(db.session.execute(
+        select(Share.id).where(Share.status.in_(("received", "processing")), Share.created_at <= older_than)
+        .order_by(Share.created_at).limit(limit)
+    ).scalars())
+
+
+def due_for_retry_ids(now: datetime, limit: int) -> list[int]:
+    """Shares whose fetch backoff is up (schedule_fetch_retry set it), soonest due first."""
+    return list(db.session.execute(
+        select(Share.id).where(Share.retry_after.is_not(None), Share.retry_after <= now)
+        .order_by(Share.retry_after).limit(limit)
+    ).scalars())
+
+
+def twilio_copies_to_forget_ids(older_than: datetime, limit: int) -> list[int]:
+    """Shares (from before `older_than`) whose Twilio copy can go: discarded or deleted ones, and
+    those whose original we hold and decoded (no fetch retry pending)."""
+    return list(db.session.execute(
+        select(Share.id).where(
+            Share.twilio_deleted.is_(False),
+            or_(Share.status.in_(("discarded", "deleted")),
+                and_(Share.original_key.is_not(None), Share.retry_after.is_(None))),
+            Share.created_at <= older_than).limit(limit)
+    ).scalars())
+
+
+def expired_ids(older_than: datetime, limit: int) -> list[int]:
+    """Shares past retention (created before `older_than`) not yet deleted nor published, oldest first."""
+    return list(db.session.execute(
+        select(Share.id).where(Share.created_at <= older_than, Share.status.not_in(("deleted", "published")))
+        .order_by(Share.created_at).limit(limit)
+    ).scalars())
+
+
 def forget_twilio_copy(share_id: int) -> bool:
     """Job: delete Twilio's copy of a share's recording (idempotent)."""
     share = get(share_id)
@@ -592,7 +630,7 @@ def _forget_later(share: Share) -> None:
 
 def _purge(share: Share) -> None:
     from ivr import stories
-    for story in _stories_of(share):
+    for story in stories.of_share(share.id):
         stories.remove_audio(story)
     _remove_keys(share.storage_keys())
     share.original_key = share.redacted_key = share.disguised_key = share.reply_audio_key = None
@@ -603,13 +641,8 @@ def _purge(share: Share) -> None:
 
 def _unpublish_stories(share: Share) -> None:
     from ivr import stories
-    for story in _stories_of(share):
+    for story in stories.of_share(share.id):
         stories.unpublish(story.id)
-
-
-def _stories_of(share: Share):
-    from ivr.models import Story
-    return list(db.session.execute(select(Story).filter_by(share_id=share.id)).scalars())
 
 
 def _remove_keys(keys: list[str]) -> None:

@@ -91,6 +91,11 @@ def all_stories() -> list[Story]:
     return list(db.session.execute(select(Story).order_by(Story.created_at.desc(), Story.id.desc())).scalars())
 
 
+def of_share(share_id: int) -> list[Story]:
+    """The stories published from this share (published now or not)."""
+    return list(db.session.execute(select(Story).filter_by(share_id=share_id)).scalars())
+
+
 def published(story_id: int) -> Story | None:
     """The story if callers may hear it now, else None."""
     story = db.session.get(Story, story_id)

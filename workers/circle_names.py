@@ -16,11 +16,10 @@ def forget_first_names(session_id: int) -> dict[str, int]:
     """Delete each first-name recording of the meeting at Twilio, then forget it; counts per outcome."""
     from ivr import circles, telephony
     from ivr.extensions import db
-    from ivr.models import CircleSession
 
     counts = {"deleted": 0, "kept": 0}
     with context.app_context():
-        session = db.session.get(CircleSession, session_id)
+        session = circles.find_session(session_id)
         if session is None:
             return counts
         for sid in circles.first_name_recordings(session):
