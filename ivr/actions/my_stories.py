@@ -8,11 +8,10 @@ that this call may hear it.
 """
 from __future__ import annotations
 
-from ivr import replies, shares
+from ivr import replies, shares, stories
 from ivr.actions import keypad, unlock
 from ivr.actions.replies import play_reply
 from ivr.actions.registry import action
-from ivr.extensions import db
 from ivr.models import Story
 
 STEP, REF_STEP, PIN_STEP, REPLY_STEP = "my_stories", "my_stories_ref", "my_stories_pin", "my_story_reply"
@@ -167,7 +166,7 @@ def _next_story(ctx, story: Story) -> Story | None:
 
 def _allowed(ctx, story_id: int | None) -> Story | None:
     """The story if this call may hear about it: made from the caller's share, or unlocked by PIN."""
-    story = db.session.get(Story, story_id) if story_id else None
+    story = stories.get(story_id)
     if story is None or not story.audio_key or story.share_id is None:
         return None
     share = shares.get(story.share_id)

@@ -13,7 +13,7 @@ from ivr.actions import keypad
 from ivr.actions import replies as reply_actions
 from ivr.actions.registry import action
 from ivr.extensions import db
-from ivr.models import CallStep, Story
+from ivr.models import CallStep
 
 # The one playback key map (KEYMAP.md): the three main keys are spoken, star gives them all.
 BACK, REPLAY, NEXT, HELPED, TOPICS, ALL_CHOICES, CRISIS = "4", "5", "6", "3", "#", "*", "0"
@@ -90,7 +90,7 @@ def story_key(ctx, step, response):
     if key == TOPICS:
         keypad.chose(ctx)
         return TOPICS_STEP
-    story = db.session.get(Story, story_id) if story_id else None
+    story = stories.get(story_id)
     if story is None:
         return TOPICS_STEP
     playlist = stories.playlist(story.topic_id, story.language)
