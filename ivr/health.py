@@ -2,10 +2,8 @@
 from concurrent.futures import ThreadPoolExecutor, TimeoutError as FutureTimeout
 
 from flask import Blueprint, jsonify
-from sqlalchemy import text
 
-from ivr import db_deadlines, jobs
-from ivr.extensions import db
+from ivr import database, jobs
 
 bp = Blueprint("health", __name__)
 #: The whole check answers within this many seconds, even when a dependency hangs.
@@ -16,7 +14,7 @@ _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="healthz")
 @bp.get("/healthz")
 def healthz():
     """Report each dependency as ok or the error class; 503 if any is down or too slow."""
-    checks = {"database": _bounded(_database, db.engine)}
+    checks = {"database": _bounded(_database, database.engine())}
     if jobs.in_background():
         checks["redis"] = _bounded(lambda conn: conn.ping(), jobs.redis_connection())
     healthy = all(v == "ok" for v in checks.values())
@@ -24,9 +22,7 @@ def healthz():
 
 
 def _database(engine) -> None:
-    db_deadlines.set_deadline(HEALTH_DEADLINE_S)  # this helper thread ends too, not only our wait
-    with engine.connect() as conn:
-        conn.execute(text("SELECT 1"))
+    database.ping(engine, HEALTH_DEADLINE_S)
 
 
 def _bounded(check, target) -> str:

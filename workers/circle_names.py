@@ -10,7 +10,6 @@ import logging
 from ivr import telephony
 from ivr.circles import domain as circles
 from ivr.extensions import db
-from ivr.circles.models import CircleSession
 from workers import context
 
 log = logging.getLogger(__name__)
@@ -20,7 +19,7 @@ def forget_first_names(session_id: int) -> dict[str, int]:
     """Delete each first-name recording of the meeting at Twilio, then forget it; counts per outcome."""
     counts = {"deleted": 0, "kept": 0}
     with context.app_context():
-        session = db.session.get(CircleSession, session_id)
+        session = circles.find_session(session_id)
         if session is None:
             return counts
         for sid in circles.first_name_recordings(session):

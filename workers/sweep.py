@@ -14,14 +14,12 @@ from datetime import datetime, timedelta, timezone
 
 from flask import current_app
 from rq import get_current_job
-from sqlalchemy import and_, or_, select
 
 from ivr import jobs
 from ivr.shares import spool as callback_spool
 from ivr.circles import reminders
 from ivr.shares import domain as shares
 from ivr.extensions import db
-from ivr.shares.models import Share
 from ivr.progress import silent
 from workers import context
 
@@ -108,10 +106,7 @@ def _each(report: SweepReport, share_id: int, fn) -> None:
 # --- stranded shares ---------------------------------------------------------------------------
 
 def _requeue_stranded(report: SweepReport, older_than: datetime, grace: timedelta, limit: int, progress) -> None:
-    candidates = list(db.session.execute(
-        select(Share.id).where(Share.status.in_(("received", "processing")), Share.created_at <= older_than)
-        .order_by(Share.created_at).limit(limit)
-    ).scalars())
+    candidates = shares.stranded_ids(older_than, limit)
 
     def requeue(share_id: int) -> None:
         share = shares.get(share_id)
@@ -130,10 +125,7 @@ def _requeue_stranded(report: SweepReport, older_than: datetime, grace: timedelt
 
 def _retry_unfetched(report: SweepReport, now: datetime, limit: int, progress) -> None:
     """Shares whose fetch or store failed after all their retries: try again when their backoff is up."""
-    due = list(db.session.execute(
-        select(Share.id).where(Share.retry_after.is_not(None), Share.retry_after <= now)
-        .order_by(Share.retry_after).limit(limit)
-    ).scalars())
+    due = shares.due_for_retry_ids(now, limit)
 
     def retry(share_id: int) -> None:
         try:
@@ -173,13 +165,7 @@ def _forget_twilio_copies(report: SweepReport, older_than: datetime, limit: int,
     A copy is kept while it is the only one: a share whose stored original is missing or did not
     decode still has its audio only at Twilio.
     """
-    pending = list(db.session.execute(
-        select(Share.id).where(
-            Share.twilio_deleted.is_(False),
-            or_(Share.status.in_(("discarded", "deleted")),
-                and_(Share.original_key.is_not(None), Share.retry_after.is_(None))),
-            Share.created_at <= older_than).limit(limit)
-    ).scalars())
+    pending = shares.twilio_copies_to_forget_ids(older_than, limit)
     with progress(pending, "Deleting Twilio's copies") as batch:
         for share_id in batch:
             try:
@@ -192,10 +178,7 @@ def _forget_twilio_copies(report: SweepReport, older_than: datetime, limit: int,
 
 def _purge_expired(report: SweepReport, older_than: datetime, limit: int, progress) -> None:
     """Remove audio and transcripts of shares past retention (published stories keep their own copy)."""
-    expired = list(db.session.execute(
-        select(Share.id).where(Share.created_at <= older_than, Share.status.not_in(("deleted", "published")))
-        .order_by(Share.created_at).limit(limit)
-    ).scalars())
+    expired = shares.expired_ids(older_than, limit)
 
     def purge(share_id: int) -> None:
         share = shares.get(share_id)

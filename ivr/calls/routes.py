@@ -8,11 +8,11 @@ from twilio.twiml.voice_response import VoiceResponse
 from sqlalchemy.exc import OperationalError, TimeoutError as SATimeoutError
 from werkzeug.exceptions import HTTPException
 
+from ivr import database
 from ivr.calls import engine
-from ivr.extensions import db
 from ivr.signing import require_twilio_signature
 from ivr.calls.twiml import Voice, twiml
-from ivr.calls.state import commit_call_state, context_for, end_call, find_call, start_call
+from ivr.calls.state import commit_call_state, context_for, end_call, note_error, start_call
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__, url_prefix="/voice")
@@ -56,7 +56,7 @@ def step_input(name: str):
 def status():
     """The call status callback (hang-up); idempotent."""
     end_call(request.form)
-    db.session.commit()
+    database.commit()
     return ("", 204)
 
 
@@ -77,11 +77,11 @@ def apologise(exc: Exception):
     if isinstance(exc, (OperationalError, SATimeoutError)):
         # The database itself failed (maybe hung): touching it again would spend the seconds
         # Twilio gives us, so apologise at once and end kindly with the crisis number.
-        _drop_session()
+        database.discard()
         errors, language = 99, None
     else:
-        db.session.rollback()
-        errors, language = _note_error(sid)
+        database.rollback()
+        errors, language = note_error(sid)
     voice = Voice(flows().prompts, language or config["DEFAULT_LANGUAGE"], config["PUBLIC_BASE_URL"],
                   engine.crisis_values(config))
     response = VoiceResponse()
@@ -92,26 +92,3 @@ def apologise(exc: Exception):
         voice.speak(response, "goodbye")
         response.hangup()
     return twiml(response)
-
-
-def _drop_session() -> None:
-    """Forget the failed session without a round trip (its connection is closed or invalid)."""
-    try:
-        db.session.rollback()
-    except Exception:
-        log.warning("rollback after a database failure failed too", exc_info=True)
-    db.session.remove()
-
-
-def _note_error(sid: str) -> tuple[int, str | None]:
-    """Count errors on this call (a persistent fault ends in goodbye, not a loop); also its language."""
-    try:
-        call = find_call(sid)
-        if call is None:
-            return 1, None
-        call.errors = (call.errors or 0) + 1
-        db.session.commit()
-        return call.errors, call.language
-    except Exception:  # the database itself may be what failed
-        db.session.rollback()
-        return 99, None

@@ -36,6 +36,12 @@ def insert_call(call: Call) -> Call:
     return call
 
 
+def start_outbound_call(sid: str, *, caller_id: int | None, language: str) -> Call:
+    """The Call for a call Peerline placed, created on first sight; its "From" is our own number,
+    so the caller is given (from what the call is for), never looked up from the form."""
+    return find_call(sid) or insert_call(Call(call_sid=sid, caller_id=caller_id, language=language))
+
+
 def find_call(sid: str) -> Call | None:
     """The Call with this CallSid, if any."""
     return db.session.execute(db.select(Call).filter_by(call_sid=sid)).scalar_one_or_none()
@@ -58,6 +64,20 @@ def end_call(form) -> None:
     duration = form.get("CallDuration")
     if duration and duration.isdigit():
         call.duration_s = int(duration)
+
+
+def note_error(sid: str) -> tuple[int, str | None]:
+    """Count errors on this call (a persistent fault ends in goodbye, not a loop); also its language."""
+    try:
+        call = find_call(sid)
+        if call is None:
+            return 1, None
+        call.errors = (call.errors or 0) + 1
+        db.session.commit()
+        return call.errors, call.language
+    except Exception:  # the database itself may be what failed
+        db.session.rollback()
+        return 99, None
 
 
 def commit_call_state() -> None:

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import abort
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -128,6 +129,35 @@ def verify_facilitator(circle: Circle, pin: str) -> CircleFacilitator | None:
     return found
 
 
+def get_circle(circle_id: int | None, *, facilitated_by: int | None = None) -> Circle:
+    """The circle with this id; aborts with 404 if there is none, or if `facilitated_by` (a staff
+    user id) is given and that person is not actively assigned to it."""
+    circle = db.session.get(Circle, circle_id) if circle_id else None
+    if circle is None or (facilitated_by is not None and circle.id not in circle_ids_facilitated_by(facilitated_by)):
+        abort(404)
+    return circle
+
+
+def circle_ids_facilitated_by(staff_user_id: int) -> set[int]:
+    """Ids of the circles this staff member is actively assigned to facilitate."""
+    return set(db.session.execute(
+        select(CircleFacilitator.circle_id).filter_by(staff_user_id=staff_user_id, active=True)).scalars())
+
+
+def all_circles(*, facilitated_by: int | None = None) -> list[Circle]:
+    """Every circle by number (or only those `facilitated_by` this staff user id), whatever its status."""
+    query = select(Circle).order_by(Circle.number)
+    if facilitated_by is not None:
+        query = query.where(Circle.id.in_(circle_ids_facilitated_by(facilitated_by) or {-1}))
+    return list(db.session.execute(query).scalars())
+
+
+def active_facilitators(circle: Circle) -> list[CircleFacilitator]:
+    """The circle's active facilitator assignments, oldest first."""
+    return list(db.session.execute(select(CircleFacilitator).filter_by(circle_id=circle.id, active=True)
+                                   .order_by(CircleFacilitator.id)).scalars())
+
+
 def find_circle(number: int | str | None) -> Circle | None:
     """The active circle with this keypad number, or None."""
     try:
@@ -223,6 +253,19 @@ def current_session(circle: Circle) -> CircleSession | None:
     ).scalar_one_or_none()
 
 
+def find_session(session_id: int | None) -> CircleSession | None:
+    """The meeting with this id, if any."""
+    return db.session.get(CircleSession, session_id) if session_id else None
+
+
+def get_session(session_id: int | None) -> CircleSession:
+    """The meeting with this id; aborts with 404 if there is none."""
+    session = find_session(session_id)
+    if session is None:
+        abort(404)
+    return session
+
+
 def open_session(circle: Circle) -> CircleSession:
     """The circle's current meeting, or a new one under a fresh opaque conference name."""
     session = current_session(circle)
@@ -306,6 +349,15 @@ def _holding_places(session: CircleSession, now: datetime | None = None) -> list
         elif p.joined_at is None and _aware(p.created_at) > now - JOIN_GRACE:
             holding.append(p)
     return holding
+
+
+def get_participant(participant_id: int | None, *, circle: Circle | None = None) -> CircleParticipant:
+    """The participant with this id; aborts with 404 if there is none, or if `circle` is given and
+    the participant was in a meeting of another circle."""
+    participant = db.session.get(CircleParticipant, participant_id) if participant_id else None
+    if participant is None or (circle is not None and participant.session.circle_id != circle.id):
+        abort(404)
+    return participant
 
 
 def participant_for_call(session: CircleSession, call_sid: str) -> CircleParticipant | None:

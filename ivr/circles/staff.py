@@ -4,54 +4,43 @@ circles from a live console (roster, hands, mute, unmute, remove, lock, end) via
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 from flask import (Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file,
                    url_for)
 from flask_login import current_user
 
+from ivr import database
 from ivr.circles import control as circle_control
 from ivr.circles import status as circle_status
 from ivr.circles import domain as circles
-from ivr.extensions import db
-from ivr.circles.models import Circle, CircleFacilitator, CircleParticipant
 from ivr.staff import accounts, audit
 from ivr.staff.guard import allow, passive
 from ivr import telephony
+
+if TYPE_CHECKING:  # for annotations only: rows come from ivr.circles
+    from ivr.circles.models import Circle, CircleParticipant
 
 bp = Blueprint("circles", __name__, url_prefix="/circles")
 RUNNERS = ("admin", "facilitator")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-def own_circle_ids(user) -> set[int]:
-    """Ids of the circles this facilitator is actively assigned to."""
-    return set(db.session.execute(
-        db.select(CircleFacilitator.circle_id).filter_by(staff_user_id=user.id, active=True)).scalars())
+def _facilitated_by() -> int | None:
+    """Whose assignments limit what this person sees: none for an admin, their own for a facilitator."""
+    return None if current_user.role == "admin" else current_user.id
 
 
 def _circle(circle_id: int) -> Circle:
     """The circle, if this person may see it; facilitators get 404 for circles not theirs."""
-    circle = db.session.get(Circle, circle_id)
-    if circle is None or (current_user.role != "admin" and circle_id not in own_circle_ids(current_user)):
-        abort(404)
-    return circle
-
-
-def _participant(circle: Circle, participant_id: int) -> CircleParticipant:
-    participant = db.session.get(CircleParticipant, participant_id)
-    if participant is None or participant.session.circle_id != circle.id:
-        abort(404)
-    return participant
+    return circles.get_circle(circle_id, facilitated_by=_facilitated_by())
 
 
 @bp.get("/")
 @allow(*RUNNERS)
 def index():
     """Admins: every circle. Facilitators: only their own."""
-    query = db.select(Circle).order_by(Circle.number)
-    if current_user.role != "admin":
-        query = query.where(Circle.id.in_(own_circle_ids(current_user) or {-1}))
-    rows = list(db.session.execute(query).scalars())
+    rows = circles.all_circles(facilitated_by=_facilitated_by())
     return render_template("staff/circles.html", circles=rows, weekdays=WEEKDAYS,
                            sessions={c.id: circles.current_session(c) for c in rows},
                            status_lines={c.id: circle_status.staff_text(c) for c in rows})
@@ -72,15 +61,15 @@ def create():
         if not circle.name:
             raise circles.CircleError("a circle needs a name")
     except circles.CircleError as exc:
-        db.session.rollback()
+        database.rollback()
         flash(str(exc), "error")
         return redirect(url_for(".index")), 422
     except Exception as exc:  # e.g. a duplicate keypad number
-        db.session.rollback()
+        database.rollback()
         flash(f"Could not create the circle ({exc.__class__.__name__}); is the number taken?", "error")
         return redirect(url_for(".index")), 422
     audit.record("circle.create", "circle", circle.id, detail=f"cap={circle.cap}")
-    db.session.commit()
+    database.commit()
     flash("Circle created.")
     return redirect(url_for(".detail", circle_id=circle.id))
 
@@ -90,8 +79,7 @@ def create():
 def detail(circle_id: int):
     """A circle's schedule, cap and facilitators (admins can change them)."""
     circle = _circle(circle_id)
-    assigned = list(db.session.execute(db.select(CircleFacilitator).filter_by(circle_id=circle.id, active=True)
-                                       .order_by(CircleFacilitator.id)).scalars())
+    assigned = circles.active_facilitators(circle)
     return render_template("staff/circle.html", circle=circle, assigned=assigned, weekdays=WEEKDAYS,
                            candidates=accounts.facilitators() if current_user.role == "admin" else [],
                            session=circles.current_session(circle))
@@ -111,11 +99,11 @@ def update(circle_id: int):
     try:
         circles.update_circle(circle, **changes)
     except circles.CircleError as exc:
-        db.session.rollback()
+        database.rollback()
         flash(str(exc), "error")
         return redirect(url_for(".detail", circle_id=circle.id)), 422
     audit.record("circle.update", "circle", circle.id, detail=f"cap={changes['cap']}")
-    db.session.commit()
+    database.commit()
     flash("Circle saved.")
     return redirect(url_for(".detail", circle_id=circle.id))
 
@@ -125,7 +113,7 @@ def update(circle_id: int):
 def assign(circle_id: int):
     """Assign a staff member to facilitate this circle, with the keypad PIN they join with."""
     circle = _circle(circle_id)
-    user = db.session.get(accounts.StaffUser, _int(request.form.get("staff_id"), 0))
+    user = accounts.find(_int(request.form.get("staff_id"), 0))
     if user is None or not user.active or user.role not in ("facilitator", "admin"):
         flash("Choose an active facilitator.", "error")
         return redirect(url_for(".detail", circle_id=circle.id)), 422
@@ -135,11 +123,11 @@ def assign(circle_id: int):
     try:
         facilitator = circles.add_facilitator(circle, user.name[:80], request.form.get("pin") or "", staff_user_id=user.id)
     except circles.CircleError as exc:
-        db.session.rollback()
+        database.rollback()
         flash(str(exc), "error")
         return redirect(url_for(".detail", circle_id=circle.id)), 422
     audit.record("circle.assign", "circle", circle.id, detail=f"staff={user.id} facilitator={facilitator.id}")
-    db.session.commit()
+    database.commit()
     flash(f"{user.name} now facilitates this circle.")
     return redirect(url_for(".detail", circle_id=circle.id))
 
@@ -152,7 +140,7 @@ def circle_lock(circle_id: int):
     locked = request.form.get("locked") == "1"
     circles.set_circle_lock(circle, locked)
     audit.record("circle.lock" if locked else "circle.unlock", "circle", circle.id)
-    db.session.commit()
+    database.commit()
     flash("Circle locked." if locked else "Circle unlocked.")
     return redirect(url_for(".detail", circle_id=circle.id))
 
@@ -226,7 +214,7 @@ def _headline(schedule_line: str, session_status: str | None, present: int, lock
 def name_recording(circle_id: int, participant_id: int):
     """A participant's recorded first name (never stored by us; fetched through the telephony adapter)."""
     circle = _circle(circle_id)
-    participant = _participant(circle, participant_id)
+    participant = circles.get_participant(participant_id, circle=circle)
     if not participant.name_recording_sid:
         abort(404)
     try:
@@ -244,7 +232,7 @@ def _control(circle: Circle, op: str, result, participant: CircleParticipant | N
     if result.failed:
         detail = ((detail + " ") if detail else "") + f"failed={len(result.failed)}"
     audit.record(f"console.{op}", "circle", circle.id, detail=detail)
-    db.session.commit()
+    database.commit()
     message = _message(op, result)
     if request.accept_mimetypes.best == "application/json":
         return jsonify(ok=result.ok and not result.note, message=message,
@@ -280,7 +268,7 @@ def _session_or_409(circle: Circle):
 def participant_action(circle_id: int, participant_id: int, op: str):
     """Mute, unmute or remove one participant."""
     circle = _circle(circle_id)
-    participant = _participant(circle, participant_id)
+    participant = circles.get_participant(participant_id, circle=circle)
     action = {"mute": circle_control.mute, "unmute": circle_control.unmute, "remove": circle_control.remove}[op]
     return _control(circle, op, action(participant), participant)
 
@@ -292,7 +280,7 @@ def console_start(circle_id: int):
     circle = _circle(circle_id)
     session = circles.start_from_console(circle)
     audit.record("circle.start", "circle", circle.id, detail=f"session={session.id}")
-    db.session.commit()
+    database.commit()
     flash("The circle is open: the first caller to join starts it.")
     return redirect(url_for(".console", circle_id=circle.id))
 

@@ -7,16 +7,13 @@ import logging
 from flask import abort, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr import jobs, twilio_ids
+from ivr import database, jobs, twilio_ids
 from ivr.circles import control as circle_control
 from ivr.circles import domain as circles
 from ivr.calls import engine
 from ivr.circles import reminders
-from ivr.extensions import db
-from ivr.calls.models import Call
-from ivr.circles.models import Circle, CircleParticipant, CircleSession
 from ivr.calls.twiml import Voice, twiml
-from ivr.calls.state import find_call, insert_call
+from ivr.calls.state import start_outbound_call
 from ivr.calls.routes import bp, flows
 
 log = logging.getLogger(__name__)
@@ -24,13 +21,9 @@ log = logging.getLogger(__name__)
 HOLD_MUSIC = "gentle.wav"
 
 
-def _get(model, arg: str):
-    """The row named by an opaque id in the query string, or 404."""
-    row_id = request.args.get(arg, type=int)
-    row = db.session.get(model, row_id) if row_id else None
-    if row is None:
-        abort(404)
-    return row
+def _arg(name: str) -> int | None:
+    """An opaque row id from the query string (None if absent or not a number)."""
+    return request.args.get(name, type=int)
 
 
 def _check_ids(**fields: str) -> None:
@@ -50,11 +43,10 @@ def circle_conference_status():
     """Conference status callback: keep the roster; at the start, announce the ground rules."""
     _check_ids(CF="ConferenceSid", CA="CallSid")
     outcome = circles.apply_conference_event(request.form)
-    db.session.commit()
+    database.commit()
     if outcome.announce_rules and outcome.session_id:
-        session = db.session.get(CircleSession, outcome.session_id)
-        circle_control.announce_rules(session)
-        db.session.commit()
+        circle_control.announce_rules(circles.get_session(outcome.session_id))
+        database.commit()
     if outcome.ended:
         # First names are for this meeting's roll call only: Twilio's copies go when it ends.
         jobs.enqueue_forget_first_names(outcome.session_id)
@@ -64,7 +56,7 @@ def circle_conference_status():
 @bp.post("/circles/wait")
 def circle_wait():
     """The waiting room (waitUrl ?c=circle id): a kind word and gentle hold music, which Twilio loops."""
-    circle = _get(Circle, "c")
+    circle = circles.get_circle(_arg("c"))
     response = VoiceResponse()
     if request.args.get("f") != "1":  # the facilitator waits for participants, not for themself
         _voice(circle.language).speak(response, "circle_waiting")
@@ -75,7 +67,7 @@ def circle_wait():
 @bp.post("/circles/rules")
 def circle_rules():
     """Announcement TwiML (?s=session id): the ground rules, in the circle's language."""
-    session = _get(CircleSession, "s")
+    session = circles.get_session(_arg("s"))
     response = VoiceResponse()
     voice = _voice(session.circle.language)
     voice.speak(response, "circle_rules")
@@ -86,7 +78,7 @@ def circle_rules():
 @bp.post("/circles/floor")
 def circle_floor():
     """Announcement TwiML (?p=participant id): who has the floor (their first name, if recorded)."""
-    participant = _get(CircleParticipant, "p")
+    participant = circles.get_participant(_arg("p"))
     voice = _voice(participant.session.circle.language)
     response = VoiceResponse()
     if participant.name_recording_url:
@@ -104,7 +96,7 @@ def circle_name_recording():
     _check_ids(RE="RecordingSid", CA="CallSid")
     if form.get("RecordingStatus") == "completed" and form.get("CallSid"):
         circles.keep_first_name(form["CallSid"], form.get("RecordingSid"), form.get("RecordingUrl"))
-        db.session.commit()
+        database.commit()
     return ("", 204)
 
 
@@ -114,12 +106,11 @@ def circle_reminder_call():
     reminder = reminders.get(request.args.get("r", type=int))
     sid = request.form.get("CallSid", "")
     # Outbound: "From" is our own number, so the caller comes from the reminder, not the form.
-    call = find_call(sid) or insert_call(Call(
-        call_sid=sid, caller_id=reminder.caller_id if reminder else None,
-        language=reminder.language if reminder else current_app.config["DEFAULT_LANGUAGE"]))
+    call = start_outbound_call(sid, caller_id=reminder.caller_id if reminder else None,
+                               language=reminder.language if reminder else current_app.config["DEFAULT_LANGUAGE"])
     state = circles.call_state(sid)
     state.reminder_id = reminder.id if reminder else None
     ctx = engine.CallContext(call=call, flows=flows(), config=current_app.config, form=request.form)
     response = engine.render(ctx, "entry_circle_reminder")
-    db.session.commit()
+    database.commit()
     return twiml(response)

@@ -10,11 +10,10 @@ import io
 
 from flask import Blueprint, Response, abort, render_template, request
 
-from ivr import reports
+from ivr import database, reports
 from ivr.staff import audit
 from ivr.reports import charts
 from ivr.staff.guard import allow
-from ivr.extensions import db
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 READERS = ("admin", "moderator")
@@ -51,7 +50,7 @@ def csv_table(slug: str):
     out = io.StringIO()
     csv.writer(out).writerows(table.csv_rows())
     audit.record("report.download", "report", slug, detail=f"{start.isoformat()}..{end.isoformat()}")
-    db.session.commit()
+    database.commit()
     name = f"peerline-{slug}-{start.isoformat()}-to-{end.isoformat()}.csv"
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -6,11 +6,10 @@ import logging
 from flask import Blueprint, abort, request
 from werkzeug.exceptions import HTTPException
 
-from ivr import twilio_ids
+from ivr import database, twilio_ids
 from ivr.shares import spool as callback_spool
+from ivr.shares import drafts as share_drafts
 from ivr.shares import domain as shares
-from ivr.extensions import db
-from ivr.shares.models import ShareDraft
 from ivr.signing import require_twilio_signature
 
 log = logging.getLogger(__name__)
@@ -25,10 +24,9 @@ def recording():
             and twilio_ids.valid("CA", request.form.get("CallSid"), required=False)):
         log.warning("refused a recording callback with a malformed Twilio id")
         abort(400)  # never stored, never spooled: Twilio's own ids always have this shape
-    draft_id = request.args.get("d", "")
-    draft = db.session.get(ShareDraft, int(draft_id)) if draft_id.isdigit() else None
+    draft = share_drafts.find_draft(request.args.get("d", ""))
     share = shares.receive_from_callback(draft, request.form)
-    db.session.commit()
+    database.commit()
     if share is not None:
         log.info("recording %s -> share %s (%s)", share.recording_sid, share.id, share.status)
     return ("", 204)
@@ -42,7 +40,7 @@ def spool_for_later(exc: Exception):
     sid = request.form.get("RecordingSid", "?")
     log.exception("recording callback failed (RecordingSid=%s, draft=%s); spooling it",
                   sid, request.args.get("d", "?"))
-    db.session.rollback()
+    database.rollback()
     try:
         callback_spool.spool(request.args.get("d", ""), request.form)
     except Exception:

@@ -16,8 +16,8 @@ from datetime import datetime, timedelta, timezone
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from blinker import Namespace
-from flask import current_app
-from sqlalchemy import or_, select
+from flask import abort, current_app
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ivr import jobs
@@ -51,6 +51,8 @@ DECISIONS = ("published", "kept_private", "rejected")
 MODERATOR_TIERS = {"crisis": 80, "high": 60, "elevated": 40, "abuse": 30, "personal_details": 10, "clean": 0}
 #: Statuses whose processing a moderator can run again.
 RETRYABLE = ("failed", "needs_listening", "queued")
+#: Statuses of a share that is gone for staff too (its page is a 404).
+GONE_STATUSES = ("deleted", "discarded", "withdrawn")
 
 _hasher = PasswordHasher()
 
@@ -117,6 +119,14 @@ def find_by_reference(reference: str) -> Share | None:
 def get(share_id: int) -> Share | None:
     """The share with this id, if any."""
     return db.session.get(Share, share_id)
+
+
+def get_share(share_id: int) -> Share:
+    """The share a moderator may open; aborts with 404 if it is unknown or gone (GONE_STATUSES)."""
+    share = get(share_id)
+    if share is None or share.status in GONE_STATUSES:
+        abort(404)
+    return share
 
 
 def receive_recording(recording_sid: str, call_sid: str | None, recording_url: str | None,
@@ -395,6 +405,11 @@ def queue(limit: int | None = None) -> list[Share]:
     return items[:limit] if limit else items
 
 
+def failed() -> list[Share]:
+    """Shares whose processing failed, oldest first (listed apart from the queue, for a retry)."""
+    return list(db.session.execute(select(Share).filter_by(status="failed").order_by(Share.created_at)).scalars())
+
+
 def _queue_order(share: Share) -> tuple:
     waiting = share.queued_at or share.created_at
     if share.priority >= MODERATOR_TIERS["high"]:
@@ -540,6 +555,44 @@ def delete(share_id: int, actor: str = "caller") -> Share | None:
     share_id = share.id
     _forget_later(share)
     return get(share_id)
+
+
+# --- what the sweep looks for (ids only: it handles each share in its own transaction) ------------
+
+def stranded_ids(older_than: datetime, limit: int) -> list[int]:
+    """Shares still received or processing since before `older_than`, oldest first."""
+    return list(db.session.execute(
+        select(Share.id).where(Share.status.in_(("received", "processing")), Share.created_at <= older_than)
+        .order_by(Share.created_at).limit(limit)
+    ).scalars())
+
+
+def due_for_retry_ids(now: datetime, limit: int) -> list[int]:
+    """Shares whose fetch backoff is up (schedule_fetch_retry set it), soonest due first."""
+    return list(db.session.execute(
+        select(Share.id).where(Share.retry_after.is_not(None), Share.retry_after <= now)
+        .order_by(Share.retry_after).limit(limit)
+    ).scalars())
+
+
+def twilio_copies_to_forget_ids(older_than: datetime, limit: int) -> list[int]:
+    """Shares (from before `older_than`) whose Twilio copy can go: discarded or deleted ones, and
+    those whose original we hold and decoded (no fetch retry pending)."""
+    return list(db.session.execute(
+        select(Share.id).where(
+            Share.twilio_deleted.is_(False),
+            or_(Share.status.in_(("discarded", "deleted")),
+                and_(Share.original_key.is_not(None), Share.retry_after.is_(None))),
+            Share.created_at <= older_than).limit(limit)
+    ).scalars())
+
+
+def expired_ids(older_than: datetime, limit: int) -> list[int]:
+    """Shares past retention (created before `older_than`) not yet deleted nor published, oldest first."""
+    return list(db.session.execute(
+        select(Share.id).where(Share.created_at <= older_than, Share.status.not_in(("deleted", "published")))
+        .order_by(Share.created_at).limit(limit)
+    ).scalars())
 
 
 def forget_twilio_copy(share_id: int) -> bool:

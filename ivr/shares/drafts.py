@@ -37,6 +37,12 @@ def start_draft(call: Call, consent: str | None = None, disguise: bool = False,
     return draft
 
 
+def find_draft(draft_id: str | int | None) -> ShareDraft | None:
+    """The draft named by an opaque id (as a callback's query string carries it), if any."""
+    draft_id = str(draft_id or "")
+    return db.session.get(ShareDraft, int(draft_id)) if draft_id.isdigit() else None
+
+
 def current_draft(call: Call) -> ShareDraft | None:
     """The call's latest recording attempt, if any."""
     return db.session.execute(

@@ -6,36 +6,31 @@ from __future__ import annotations
 
 import io
 import logging
+from typing import TYPE_CHECKING
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
+from ivr import database
 from ivr.shares import oncall
 from ivr.stories import replies
 from ivr.shares import domain as shares
 from ivr.stories import domain as stories
-from ivr.extensions import db
 from ivr.models.base import utcnow
-from ivr.shares.models import Share
-from ivr.stories.models import Story, Topic
 from ivr.staff import audit
 from ivr.shares import redaction
 from ivr.shares import review
 from ivr.staff.guard import allow
 from ivr.storage import storage
 
+if TYPE_CHECKING:  # for annotations only: rows come from ivr.shares and ivr.stories
+    from ivr.shares.models import Share
+
 log = logging.getLogger(__name__)
 bp = Blueprint("moderation", __name__, url_prefix="/shares")
 MODERATORS = ("admin", "moderator")
 #: Shares a moderator can still decide.
 OPEN = ("queued", "needs_listening", "failed")
-
-
-def _share(share_id: int) -> Share:
-    share = shares.get(share_id)
-    if share is None or share.status in ("deleted", "discarded", "withdrawn"):
-        abort(404)
-    return share
 
 
 @bp.get("/")
@@ -48,7 +43,7 @@ def queue():
     tier, language, status = request.args.get("tier"), request.args.get("language"), request.args.get("status")
     shown = [s for s in items if (not tier or s.tier == tier) and (not language or s.language == language)
              and (not status or s.status == status)]
-    failed = list(db.session.execute(db.select(Share).filter_by(status="failed").order_by(Share.created_at)).scalars())
+    failed = shares.failed()
     return render_template(
         "staff/queue.html", items=shown, total=len(items), longest=longest, now=now, review=review,
         tiers=sorted({s.tier for s in items if s.tier}), languages=sorted({s.language for s in items}),
@@ -60,15 +55,15 @@ def queue():
 @allow(*MODERATORS)
 def detail(share_id: int):
     """One share: the original audio, its transcript (click a word to seek), flags and consent."""
-    share = _share(share_id)
+    share = shares.get_share(share_id)
     audit.record("share.view", "share", share.id)
-    db.session.commit()
+    database.commit()
     return _review_page(share)
 
 
 def _review_page(share: Share, status: int = 200):
     """The review page; after a refused form it is shown again in place (the error marks its fields)."""
-    replied_to = db.session.get(Story, share.reply_to_story_id) if share.reply_to_story_id else None
+    replied_to = stories.get(share.reply_to_story_id)
     return render_template("staff/share.html", share=share, words=review.words(share), flags=review.flags(share),
                            topics=stories.topics(), notes=stories.CONTENT_NOTES, review=review, replied_to=replied_to,
                            can_decide=share.status in OPEN, can_publish=share.consent == "library" and share.status in OPEN,
@@ -80,7 +75,7 @@ def _review_page(share: Share, status: int = 200):
 @allow(*MODERATORS)
 def audio(share_id: int):
     """The original recording, for staff only (supports seeking through Range requests)."""
-    share = _share(share_id)
+    share = shares.get_share(share_id)
     if not share.original_key:
         abort(404)
     try:
@@ -90,7 +85,7 @@ def audio(share_id: int):
     # Seeks arrive as later Range requests: only the first fetch is a new access worth auditing.
     if request.headers.get("Range", "bytes=0-").startswith("bytes=0-"):
         audit.record("share.listen", "share", share.id)
-        db.session.commit()
+        database.commit()
     return send_file(io.BytesIO(data), mimetype="audio/wav", conditional=True, max_age=0,
                      download_name=f"share-{share.id}.wav")
 
@@ -99,10 +94,10 @@ def audio(share_id: int):
 @allow(*MODERATORS)
 def preview(share_id: int):
     """The audio as it would be published with the chosen words bleeped (and disguised if asked)."""
-    share = _share(share_id)
+    share = shares.get_share(share_id)
     data = _render(share, request.form.get("bleep"))
     audit.record("share.preview", "share", share.id, detail=f"bleeps={len(_indices(share, request.form.get('bleep')))}")
-    db.session.commit()
+    database.commit()
     return send_file(io.BytesIO(data), mimetype="audio/wav", max_age=0, download_name=f"preview-{share.id}.wav")
 
 
@@ -110,11 +105,11 @@ def preview(share_id: int):
 @allow(*MODERATORS)
 def publish(share_id: int):
     """Publish the bleeped (or disguised) copy as a story; a private share never can be."""
-    share = _share(share_id)
+    share = shares.get_share(share_id)
     form = request.form
     if share.consent != "library":
         audit.record("share.publish_refused", "share", share.id, detail="consent=private")
-        db.session.commit()
+        database.commit()
         flash("The caller kept this share private: it cannot be published.", "error")
         return redirect(url_for(".detail", share_id=share.id)), 409
     if share.status not in OPEN:
@@ -124,7 +119,7 @@ def publish(share_id: int):
         flash("This is a reply: pass it on to its storyteller instead.", "error")
         return redirect(url_for(".detail", share_id=share.id)), 409
     topic_id = _int(form.get("topic_id"))
-    topic = db.session.get(Topic, topic_id) if topic_id is not None else None
+    topic = stories.find_topic(topic_id)
     title = (form.get("title") or "").strip()
     note = form.get("content_note") or None
     if topic is None or not title or (note and note not in stories.CONTENT_NOTES):
@@ -141,14 +136,14 @@ def publish(share_id: int):
     except (shares.ShareError, stories.StoryError) as exc:
         return _refused_decision(share, exc)
     audit.record("share.publish", "share", share.id, detail=f"story={story.id} bleeps={len(indices)}")
-    db.session.commit()
+    database.commit()
     flash("Published to the library.")
     return redirect(url_for(".queue"))
 
 
 def _refused_decision(share: Share, exc: Exception):
     """A decision the domain refused: nothing of it is kept, and the review page says why (409)."""
-    db.session.rollback()
+    database.rollback()
     flash(str(exc), "error")
     return redirect(url_for(".detail", share_id=share.id)), 409
 
@@ -157,7 +152,7 @@ def _refused_decision(share: Share, exc: Exception):
 @allow(*MODERATORS)
 def deliver_reply(share_id: int):
     """Pass a reply on, bleeped (or disguised): to its storyteller only, or also after the story for everyone."""
-    share = _share(share_id)
+    share = shares.get_share(share_id)
     decision = "published" if request.form.get("audience") == "everyone" else "kept_private"
     if share.status not in OPEN:
         flash("This share has already been decided.", "error")
@@ -168,7 +163,7 @@ def deliver_reply(share_id: int):
     except (shares.ShareError, replies.ReplyError) as exc:
         return _refused_decision(share, exc)
     audit.record("reply.deliver", "share", share.id, detail=f"to={'everyone' if decision == 'published' else 'storyteller'}")
-    db.session.commit()
+    database.commit()
     flash("Reply passed on.")
     return redirect(url_for(".queue"))
 
@@ -191,14 +186,14 @@ def reject(share_id: int):
 @allow(*MODERATORS)
 def follow_up(share_id: int):
     """Mark an urgent share followed up, with a note (the note stays on the share, not in the audit log)."""
-    share = _share(share_id)
+    share = shares.get_share(share_id)
     note = (request.form.get("note") or "").strip()
     if not note:
         flash("Write a short note of what was done.", "error:note")
         return _review_page(share, 422)
     shares.follow_up(share.id, note[:2000])
     audit.record("share.follow_up", "share", share.id, detail=f"tier={share.tier}")
-    db.session.commit()
+    database.commit()
     flash("Marked as followed up.")
     return redirect(url_for(".detail", share_id=share.id))
 
@@ -207,7 +202,7 @@ def follow_up(share_id: int):
 @allow(*MODERATORS)
 def set_tier(share_id: int):
     """Set the tier after listening; raising a share to crisis texts the on-call moderator (once per share)."""
-    share = _share(share_id)
+    share = shares.get_share(share_id)
     tier = request.form.get("tier") or ""
     try:
         share, previous = shares.set_tier(share.id, tier, actor=f"staff:{current_user.id}")
@@ -215,7 +210,7 @@ def set_tier(share_id: int):
         flash(str(exc), "error")
         return redirect(url_for(".detail", share_id=share.id)), 422
     audit.record("share.set_tier", "share", share.id, detail=f"{previous or 'unranked'}->{tier}")
-    db.session.commit()
+    database.commit()
     message = f"Tier set to {tier.replace('_', ' ')}."
     if tier == "crisis":
         share_id = share.id
@@ -237,21 +232,21 @@ _ALERT_WORDS = {
 @allow(*MODERATORS)
 def retry(share_id: int):
     """Run transcription and screening again for a share (say, after a model was installed)."""
-    share = _share(share_id)
+    share = shares.get_share(share_id)
     try:
         share = shares.retry_processing(share.id, actor=f"staff:{current_user.id}")  # commits
     except shares.ShareError as exc:
         flash(str(exc), "error")
         return redirect(url_for(".detail", share_id=share.id)), 409
     audit.record("share.retry", "share", share.id)
-    db.session.commit()
+    database.commit()
     flash("Processing is running again." if share.retry_after is None
           else "Processing could not start now; the next sweep will start it.")
     return redirect(url_for(".detail", share_id=share.id))
 
 
 def _decide(share_id: int, decision: str, action: str, message: str):
-    share = _share(share_id)
+    share = shares.get_share(share_id)
     if share.status not in OPEN:
         flash("This share has already been decided.", "error")
         return redirect(url_for(".detail", share_id=share.id)), 409
@@ -260,7 +255,7 @@ def _decide(share_id: int, decision: str, action: str, message: str):
         return redirect(url_for(".detail", share_id=share.id)), 409
     shares.decide(share.id, decision, actor=f"staff:{current_user.id}")
     audit.record(action, "share", share.id)
-    db.session.commit()
+    database.commit()
     flash(message)
     return redirect(url_for(".queue"))
 

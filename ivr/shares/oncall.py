@@ -16,7 +16,6 @@ from ivr.extensions import db
 from ivr.shares.models import OncallAlert, Share
 from ivr.models.base import utcnow
 from ivr import telephony
-from ivr import jobs
 from ivr.shares import domain as shares
 from ivr.telephony import TelephonyError
 

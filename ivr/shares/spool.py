@@ -18,8 +18,8 @@ from sqlalchemy.exc import OperationalError
 
 from ivr import twilio_ids
 from ivr.shares import domain as shares
+from ivr.shares import drafts as share_drafts
 from ivr.extensions import db
-from ivr.shares.models import ShareDraft
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ def replay() -> int:
             _set_aside(path, exc)  # can never replay: keep it for a person, stop retrying it
             continue
         try:
-            draft = db.session.get(ShareDraft, int(draft_id)) if draft_id.isdigit() else None
+            draft = share_drafts.find_draft(draft_id)
             shares.receive_from_callback(draft, form)  # commits, then enqueues processing
             db.session.commit()
         except OperationalError:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app
+from flask import abort, current_app
 
 from ivr.extensions import db
 from ivr.models.base import utcnow
@@ -57,6 +57,19 @@ def find_by_email(email: str) -> StaffUser | None:
     return db.session.execute(
         db.select(StaffUser).filter_by(email=normalise_email(email))
     ).scalar_one_or_none()
+
+
+def find(user_id: int | None) -> StaffUser | None:
+    """The account with this id, if any."""
+    return db.session.get(StaffUser, user_id) if user_id else None
+
+
+def get_account(user_id: int) -> StaffUser:
+    """The account with this id; aborts with 404 if there is none."""
+    user = find(user_id)
+    if user is None:
+        abort(404)
+    return user
 
 
 def _check_password_rules(password: str) -> None:

@@ -1,22 +1,15 @@
 """Administration: staff accounts (create, role, activate, unlock, reset password) and the audit log."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ivr.extensions import db
-from ivr.staff.models import ROLES, StaffUser
+from ivr import database
+from ivr.staff.models import ROLES
 from ivr.staff import accounts, audit
 from ivr.staff.guard import allow
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-def _account(user_id: int) -> StaffUser:
-    user = db.session.get(StaffUser, user_id)
-    if user is None:
-        abort(404)
-    return user
 
 
 @bp.get("/staff")
@@ -36,25 +29,25 @@ def staff_create():
         accounts.create(form.get("email", ""), form.get("name", ""), form.get("password", ""),
                         form.get("role", ""), actor=current_user)
     except accounts.AccountError as exc:
-        db.session.rollback()
+        database.rollback()
         # The new-account form's fields are "new-<field>": the message marks the one at fault.
         flash(str(exc), f"error:new-{exc.field}" if exc.field else "error")
         return render_template("staff/admin_staff.html", people=accounts.all_staff(), roles=ROLES,
                                now=accounts.utcnow(), form=form), 422
-    db.session.commit()
+    database.commit()
     flash("Account created.")
     return redirect(url_for(".staff_list"))
 
 
 def _change(user_id: int, change) -> object:
-    user = _account(user_id)
+    user = accounts.get_account(user_id)
     try:
         change(user)
     except accounts.AccountError as exc:
-        db.session.rollback()
+        database.rollback()
         flash(str(exc), "error")
         return redirect(url_for(".staff_list")), 422
-    db.session.commit()
+    database.commit()
     flash("Saved.")
     return redirect(url_for(".staff_list"))
 

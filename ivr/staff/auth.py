@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from ivr.extensions import db
+from ivr import database
 from ivr.staff import accounts, audit
 from ivr.staff.guard import ALL_ROLES, allow, limiter, public, start_session
 from ivr.shares import domain as shares
@@ -24,7 +24,7 @@ def login():
     if request.method == "GET":
         return render_template("staff/login.html", next=request.args.get("next", ""))
     result = accounts.authenticate(request.form.get("email", ""), request.form.get("password", ""))
-    db.session.commit()  # failures and locks count even though the sign-in did not happen
+    database.commit()  # failures and locks count even though the sign-in did not happen
     if result.user is None:
         flash(GENERIC_FAILURE, "error")
         return render_template("staff/login.html", next=request.form.get("next", ""),
@@ -41,7 +41,7 @@ def logout():
     """End the session (POST only, with a CSRF token); a copied cookie stops working too."""
     audit.record("logout", "staff", current_user.id)
     accounts.end_sessions(current_user)
-    db.session.commit()
+    database.commit()
     logout_user()
     session.clear()
     flash("You are signed out.")

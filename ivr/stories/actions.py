@@ -15,7 +15,6 @@ from ivr.stories.player_keys import PLAY_STEP, after_story
 from ivr.calls.registry import action
 from ivr.extensions import db
 from ivr.calls.models import CallStep
-from ivr.stories.models import Story
 
 # The one playback key map (KEYMAP.md): the three main keys are spoken, star gives them all.
 BACK, REPLAY, NEXT, HELPED, TOPICS, ALL_CHOICES, CRISIS = "4", "5", "6", "3", "#", "*", "0"
@@ -91,7 +90,7 @@ def story_key(ctx, step, response):
     if key == TOPICS:
         keypad.chose(ctx)
         return TOPICS_STEP
-    story = db.session.get(Story, story_id) if story_id else None
+    story = stories.get(story_id)
     if story is None:
         return TOPICS_STEP
     playlist = stories.playlist(story.topic_id, story.language)

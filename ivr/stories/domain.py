@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+from flask import abort
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -40,6 +41,11 @@ def topics(language: str | None = None) -> list[Topic]:
     return [t for t in rows if language is None or t.names.get(language)]
 
 
+def find_topic(topic_id: int | None) -> Topic | None:
+    """The topic with this id (active or not), if any."""
+    return db.session.get(Topic, topic_id) if topic_id is not None else None
+
+
 def topic_by_key(key: str) -> Topic | None:
     """The active topic a caller picks with this key."""
     return db.session.execute(select(Topic).filter_by(key=key, active=True)).scalar_one_or_none()
@@ -68,6 +74,29 @@ def playlist(topic_id: int, language: str) -> list[Story]:
         .where(Story.published_at.is_not(None), Story.unpublished_at.is_(None), Story.audio_key.is_not(None))
         .order_by(Story.published_at.desc(), Story.id.desc())
     ).scalars())
+
+
+def get(story_id: int | None) -> Story | None:
+    """The story with this id (published or not), if any."""
+    return db.session.get(Story, story_id) if story_id else None
+
+
+def get_story(story_id: int) -> Story:
+    """The story with this id, published or not (for staff); aborts with 404 if there is none."""
+    story = get(story_id)
+    if story is None:
+        abort(404)
+    return story
+
+
+def all_stories() -> list[Story]:
+    """Every story, newest first (for staff)."""
+    return list(db.session.execute(select(Story).order_by(Story.created_at.desc(), Story.id.desc())).scalars())
+
+
+def of_share(share_id: int) -> list[Story]:
+    """The stories published from this share (published now or not)."""
+    return list(db.session.execute(select(Story).filter_by(share_id=share_id)).scalars())
 
 
 def published(story_id: int) -> Story | None:
@@ -210,18 +239,13 @@ def _checked_note(note: str | None) -> str | None:
     return note or None
 
 
-def stories_of_share(share_id: int) -> list[Story]:
-    """Every story made from one share (published or not)."""
-    return list(db.session.execute(select(Story).filter_by(share_id=share_id)).scalars())
-
-
 @share_purged.connect
 def _share_purged(share: Share, **_) -> None:
-    for story in stories_of_share(share.id):
+    for story in of_share(share.id):
         remove_audio(story)
 
 
 @share_withdrawn.connect
 def _share_withdrawn(share: Share, **_) -> None:
-    for story in stories_of_share(share.id):
+    for story in of_share(share.id):
         unpublish(story.id)

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from ivr.stories import replies
 from ivr.shares import domain as shares
+from ivr.stories import domain as stories
 from ivr.calls import keypad
 from ivr.shares import unlock
 from ivr.stories.reply_actions import play_reply
 from ivr.calls.registry import action
-from ivr.extensions import db
 from ivr.stories.models import Story
 
 STEP, REF_STEP, PIN_STEP, REPLY_STEP = "my_stories", "my_stories_ref", "my_stories_pin", "my_story_reply"
@@ -169,7 +169,7 @@ def _next_story(ctx, story: Story) -> Story | None:
 
 def _allowed(ctx, story_id: int | None) -> Story | None:
     """The story if this call may hear about it: made from the caller's share, or unlocked by PIN."""
-    story = db.session.get(Story, story_id) if story_id else None
+    story = stories.get(story_id)
     if story is None or not story.audio_key or story.share_id is None:
         return None
     share = shares.get(story.share_id)

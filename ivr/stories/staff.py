@@ -5,10 +5,9 @@ import io
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 
+from ivr import database
 from ivr.stories import replies
 from ivr.stories import domain as stories
-from ivr.extensions import db
-from ivr.stories.models import Story
 from ivr.staff import audit
 from ivr.staff.guard import allow
 from ivr.storage import storage
@@ -17,18 +16,11 @@ bp = Blueprint("stories", __name__, url_prefix="/stories")
 MODERATORS = ("admin", "moderator")
 
 
-def _story(story_id: int) -> Story:
-    story = db.session.get(Story, story_id)
-    if story is None:
-        abort(404)
-    return story
-
-
 @bp.get("/")
 @allow(*MODERATORS)
 def index():
     """Every story, newest first, with its state, counts and controls."""
-    rows = list(db.session.execute(db.select(Story).order_by(Story.created_at.desc(), Story.id.desc())).scalars())
+    rows = stories.all_stories()
     # A few replies per story at most in practice; one query each keeps the page simple.
     reply_lists = {story.id: replies.replies_to(story.id) for story in rows}
     return render_template("staff/stories.html", stories=rows, notes=stories.CONTENT_NOTES, replies=reply_lists)
@@ -38,7 +30,7 @@ def index():
 @allow(*MODERATORS)
 def audio(story_id: int):
     """A story's audio for staff (published or not)."""
-    story = _story(story_id)
+    story = stories.get_story(story_id)
     if not story.audio_key:
         abort(404)
     try:
@@ -53,10 +45,10 @@ def audio(story_id: int):
 @allow(*MODERATORS)
 def unpublish(story_id: int):
     """Stop callers hearing the story."""
-    story = _story(story_id)
+    story = stories.get_story(story_id)
     stories.unpublish(story.id)
     audit.record("story.unpublish", "story", story.id)
-    db.session.commit()
+    database.commit()
     flash("Unpublished.")
     return redirect(url_for(".index"))
 
@@ -65,15 +57,15 @@ def unpublish(story_id: int):
 @allow(*MODERATORS)
 def republish(story_id: int):
     """Let callers hear the story again (if its audio still exists)."""
-    story = _story(story_id)
+    story = stories.get_story(story_id)
     try:
         stories.republish(story.id)
     except stories.StoryError as exc:
-        db.session.rollback()
+        database.rollback()
         flash(str(exc), "error")
         return redirect(url_for(".index")), 409
     audit.record("story.republish", "story", story.id)
-    db.session.commit()
+    database.commit()
     flash("Published again.")
     return redirect(url_for(".index"))
 
@@ -82,15 +74,15 @@ def republish(story_id: int):
 @allow(*MODERATORS)
 def retitle(story_id: int):
     """Change the title spoken before the story."""
-    story = _story(story_id)
+    story = stories.get_story(story_id)
     try:
         stories.retitle(story.id, request.form.get("title", ""))
     except stories.StoryError as exc:
-        db.session.rollback()
+        database.rollback()
         flash(str(exc), "error")
         return redirect(url_for(".index")), 422
     audit.record("story.retitle", "story", story.id)
-    db.session.commit()
+    database.commit()
     flash("Title saved.")
     return redirect(url_for(".index"))
 
@@ -99,14 +91,14 @@ def retitle(story_id: int):
 @allow(*MODERATORS)
 def retag(story_id: int):
     """Set or clear the content note spoken before the story."""
-    story = _story(story_id)
+    story = stories.get_story(story_id)
     try:
         stories.tag(story.id, request.form.get("content_note") or None)
     except stories.StoryError as exc:
-        db.session.rollback()
+        database.rollback()
         flash(str(exc), "error")
         return redirect(url_for(".index")), 422
     audit.record("story.retag", "story", story.id, detail=f"note={story.content_note or '-'}")
-    db.session.commit()
+    database.commit()
     flash("Content note saved.")
     return redirect(url_for(".index"))

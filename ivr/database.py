@@ -1,0 +1,46 @@
+"""The database as views see it: end the request's unit of work, or check the database answers.
+
+Views run no SQL of their own (tests/test_views_run_no_sql.py): feature modules read and change
+rows and only flush; the view that served the request decides when its changes are kept.
+"""
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import text
+
+from ivr import db_deadlines
+from ivr.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def commit() -> None:
+    """Keep every change the request has made so far (one transaction)."""
+    db.session.commit()
+
+
+def rollback() -> None:
+    """Forget every change of the request's open transaction (after a refused change)."""
+    db.session.rollback()
+
+
+def discard() -> None:
+    """Forget a failed session without a round trip (its connection may be closed or invalid)."""
+    try:
+        db.session.rollback()
+    except Exception:
+        log.warning("rollback after a database failure failed too", exc_info=True)
+    db.session.remove()
+
+
+def engine():
+    """The app's engine, for a check that runs outside the request's thread (see ping)."""
+    return db.engine
+
+
+def ping(engine, deadline_s: float) -> None:
+    """Run `SELECT 1` on a connection of its own; raises if the database fails or misses the deadline."""
+    db_deadlines.set_deadline(deadline_s)  # this helper thread ends too, not only its caller's wait
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
