@@ -18,7 +18,7 @@ from ivr import create_app
 from ivr.extensions import db
 from tests.conftest import base_config
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("ivr", "workers")
 ROUTE_DECORATORS = {"route", "get", "post", "put", "patch", "delete"}
 #: Flask-SQLAlchemy's fetch-or-404 helpers: a feature's own get_<thing>() replaces them.
@@ -128,13 +128,18 @@ def sql_in(tree: ast.Module, module_name: str) -> list[tuple[int, str, str]]:
                     note(node, "imports ivr.models")
                 elif base == "sqlalchemy" and alias.name in SQL_BUILDERS:
                     note(node, f"imports sqlalchemy.{alias.name}")
-                elif base.startswith("ivr.models") and _is_mapped_model(base, alias.name):
+                elif _is_models_module(base) and _is_mapped_model(base, alias.name):
                     note(node, f"imports the model {alias.name}")
         elif isinstance(node, ast.Import):
             for alias in node.names:
-                if alias.name == "ivr.models" or alias.name.startswith("ivr.models."):
+                if _is_models_module(alias.name):
                     note(node, f"imports {alias.name}")
     return sorted(found)
+
+
+def _is_models_module(name: str) -> bool:
+    """ivr.models, ivr.models.X, or a feature's models (ivr.shares.models, ...)."""
+    return name == "ivr.models" or name.startswith("ivr.models.") or (name.startswith("ivr.") and name.endswith(".models"))
 
 
 def test_every_view_module_is_found(tmp_path):
