@@ -26,6 +26,7 @@ def build(tmp: Path, participants: int):
 
     from ivr import create_app
     from ivr.circles import domain as circles
+    from ivr.circles import roster as circle_roster
     from ivr.extensions import db
     from ivr.simulator import Simulator
     from ivr.simulator.conference import Participant
@@ -50,7 +51,7 @@ def build(tmp: Path, participants: int):
             call.status = "in-progress"
             room.participants[call.sid] = Participant(call=call, muted=False, start_on_enter=False,
                                                       label=None)
-            row = circles.admit(session, call.sid).participant
+            row = circle_roster.admit(session, call.sid).participant
             row.connected, row.muted, row.joined_at = True, False, row.created_at
         db.session.commit()
         session_id = session.id
@@ -93,14 +94,14 @@ def confirmed_muted(app, room):
 def timed_unmute_next(app, session_id, hands=5):
     """Raise `hands` hands, then time unmute-next for each in turn (one REST call + announcement)."""
     from ivr.circles import control as circle_control
-    from ivr.circles import domain as circles
+    from ivr.circles import roster as circle_roster
     from ivr.extensions import db
     from ivr.circles.models import CircleSession
     times, order, raised = [], [], []
     with app.app_context():
         session = db.session.get(CircleSession, session_id)
-        for p in reversed(circles.present(session)[-hands:]):
-            circles.toggle_hand(p)
+        for p in reversed(circle_roster.present(session)[-hands:]):
+            circle_roster.toggle_hand(p)
             raised.append(p.call_sid)
             db.session.flush()
             time.sleep(0.002)  # distinct raise times

@@ -9,6 +9,7 @@ import logging
 
 from ivr import telephony
 from ivr.circles import domain as circles
+from ivr.circles import roster as circle_roster
 from ivr.extensions import db
 from workers import context
 
@@ -22,7 +23,7 @@ def forget_first_names(session_id: int) -> dict[str, int]:
         session = circles.find_session(session_id)
         if session is None:
             return counts
-        for sid in circles.first_name_recordings(session):
+        for sid in circle_roster.first_name_recordings(session):
             try:
                 telephony.delete_recording(sid)
             except telephony.TelephonyError as exc:
@@ -31,7 +32,7 @@ def forget_first_names(session_id: int) -> dict[str, int]:
                     log.warning("could not delete first-name recording of session %s: %s", session_id, exc)
                     counts["kept"] += 1
                     continue
-            circles.forget_first_name(sid)
+            circle_roster.forget_first_name(sid)
             counts["deleted"] += 1
         db.session.commit()
     return counts

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ivr.circles import status as circle_status
 from ivr.circles import domain as circles
+from ivr.circles import roster as circle_roster
 from ivr.circles import schedule
 from ivr.calls.registry import action
 from ivr.extensions import db
@@ -78,7 +79,7 @@ def circle_join(ctx, step, response):
         ctx.voice.speak(response, "circle_closed_when", name=circle.name, when=_spoken(ctx, status.meeting))
         return "circle_closed_menu"
     session = circles.open_session(circle)
-    admission = circles.admit(session, ctx.call.call_sid, caller_id=ctx.call.caller_id)
+    admission = circle_roster.admit(session, ctx.call.call_sid, caller_id=ctx.call.caller_id)
     if admission.refused:
         prompt = "circle_locked" if admission.refused == "locked" else "circle_full"
         ctx.voice.speak(response, prompt, name=circle.name, when=when_said(ctx, circle))
@@ -117,7 +118,7 @@ def circle_enter(ctx, step, response):
         return "circle_menu"
     facilitator = state.facilitator_id is not None and state.circle_id == circle.id
     session = circles.open_session(circle)
-    admission = circles.admit(session, ctx.call.call_sid, caller_id=ctx.call.caller_id,
+    admission = circle_roster.admit(session, ctx.call.call_sid, caller_id=ctx.call.caller_id,
                               role="facilitator" if facilitator else "participant")
     if admission.refused:
         ctx.voice.speak(response, "circle_locked" if admission.refused == "locked" else "circle_full",
@@ -126,13 +127,13 @@ def circle_enter(ctx, step, response):
     participant = admission.participant
     voice = ctx.voice
     if facilitator:
-        circles.started_by(session, state.facilitator_id)
+        circle_roster.started_by(session, state.facilitator_id)
         if participant.joined_at is None:
             voice.speak(response, "circle_fac_welcome")
     elif not participant.rules_heard and circles.is_live(session):
         voice.speak(response, "circle_rules")  # a late joiner: the start announcement is over
         voice.speak(response, "circle_rules_keys")
-        circles.mark_rules_heard(participant)
+        circle_roster.mark_rules_heard(participant)
     if not facilitator and participant.joined_at is None:
         voice.speak(response, "circle_joining" if participant.muted else "circle_joining_unmuted")
     elif participant.joined_at is not None:
@@ -167,7 +168,7 @@ def circle_left_conference(ctx, step, response):
         return "circle_removed"
     if participant.session.status == "ended":
         return "circle_ended"
-    circles.step_out(participant)
+    circle_roster.step_out(participant)
     return "circle_star_facilitator" if participant.role == "facilitator" else "circle_star_participant"
 
 
@@ -176,7 +177,7 @@ def circle_hand(ctx, step, response):
     """Raise or lower the caller's hand, then back into the circle."""
     participant = participant_of(ctx)
     if participant is not None:
-        raised = circles.toggle_hand(participant)
+        raised = circle_roster.toggle_hand(participant)
         ctx.voice.speak(response, "circle_hand_raised" if raised else "circle_hand_lowered")
     return "circle_enter"
 
@@ -186,7 +187,7 @@ def circle_count(ctx, step, response):
     """Say how many people are in the circle, then back in."""
     participant = participant_of(ctx)
     if participant is not None:
-        others = [p for p in circles.present(participant.session) if p.id != participant.id]
+        others = [p for p in circle_roster.present(participant.session) if p.id != participant.id]
         _say_count(ctx, response, len(others))
     return "circle_enter"
 
@@ -196,7 +197,7 @@ def circle_leave(ctx, step, response):
     """Leave the circle for good and return to the main menu."""
     participant = participant_of(ctx)
     if participant is not None:
-        circles.leave(participant)
+        circle_roster.leave(participant)
     ctx.voice.speak(response, "circle_leave")
     return "main_menu"
 

@@ -17,6 +17,7 @@ from typing import Callable, Iterable
 from flask import current_app
 
 from ivr.circles import domain as circles
+from ivr.circles import roster as circle_roster
 from ivr.extensions import db
 from ivr.circles.models import CircleParticipant, CircleSession
 from ivr import telephony
@@ -113,11 +114,11 @@ def mute_all(session: CircleSession, *, workers: int = MAX_WORKERS) -> ControlRe
     if sid is None:
         result.note = "no_conference"
         return result
-    people = {p.label: p for p in circles.present(session, role="participant")}
+    people = {p.label: p for p in circle_roster.present(session, role="participant")}
     result.done, result.failed = run_bulk(
         _telephony().set_muted, ((label, (sid, p.call_sid, True)) for label, p in people.items()), workers=workers)
     for label in result.done:
-        circles.record_muted(people[label], True)
+        circle_roster.record_muted(people[label], True)
     db.session.flush()
     return result
 
@@ -129,15 +130,15 @@ def unmute_next(session: CircleSession) -> ControlResult:
     if sid is None:
         result.note = "no_conference"
         return result
-    queue = circles.hand_queue(session)
+    queue = circle_roster.hand_queue(session)
     if not queue:
         result.note = "no_hands"
         return result
     participant = queue[0]
     result = _single("unmute_next", participant, _telephony().set_muted, sid, participant.call_sid, False)
     if result.ok:
-        circles.record_muted(participant, False)
-        circles.record_speaker(session, participant)
+        circle_roster.record_muted(participant, False)
+        circle_roster.record_speaker(session, participant)
         _announce(sid, floor_url(participant))
     db.session.flush()
     return result
@@ -155,9 +156,9 @@ def unmute(participant: CircleParticipant) -> ControlResult:
 
 def _set_muted(participant: CircleParticipant, muted: bool) -> ControlResult:
     def record():
-        circles.record_muted(participant, muted)
+        circle_roster.record_muted(participant, muted)
         if not muted:
-            circles.record_speaker(participant.session, participant)
+            circle_roster.record_speaker(participant.session, participant)
     return _set_state(participant, "mute" if muted else "unmute", _telephony().set_muted, muted, record)
 
 
@@ -176,7 +177,7 @@ def _set_state(participant: CircleParticipant, op: str, rest_call, value: bool, 
 def hold(participant: CircleParticipant, on_hold: bool) -> ControlResult:
     """Put a participant on hold (they hear hold music) or bring them back."""
     return _set_state(participant, "hold" if on_hold else "unhold", _telephony().set_hold, on_hold,
-                      lambda: circles.record_hold(participant, on_hold))
+                      lambda: circle_roster.record_hold(participant, on_hold))
 
 
 def remove(participant: CircleParticipant) -> ControlResult:
@@ -184,12 +185,12 @@ def remove(participant: CircleParticipant) -> ControlResult:
     session = participant.session
     if session.conference_sid is None or not participant.connected:
         # Not on the conference leg (e.g. in the star menu): the roster alone keeps them out.
-        circles.record_removed(participant)
+        circle_roster.record_removed(participant)
         db.session.flush()
         return ControlResult("remove", done=[participant.label], target=participant)
     result = _single("remove", participant, _telephony().remove_participant, session.conference_sid, participant.call_sid)
     if result.ok:
-        circles.record_removed(participant)
+        circle_roster.record_removed(participant)
     db.session.flush()
     return result
 
@@ -219,7 +220,7 @@ def end_circle(session: CircleSession) -> ControlResult:
         except Exception as exc:
             result.failed.append((session.conference_name, str(exc) or exc.__class__.__name__))
             return result
-    circles.record_ended(session)
+    circle_roster.record_ended(session)
     db.session.flush()
     return result
 
@@ -233,7 +234,7 @@ def announce_rules(session: CircleSession) -> ControlResult:
     try:
         with_retries(_telephony().announce, session.conference_sid, rules_url(session))
         result.done.append(session.conference_name)
-        circles.mark_rules_announced(session)
+        circle_roster.mark_rules_announced(session)
     except Exception as exc:
         result.failed.append((session.conference_name, str(exc) or exc.__class__.__name__))
         log.warning("could not announce the ground rules to session %s: %s", session.id, exc)

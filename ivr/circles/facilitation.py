@@ -6,6 +6,7 @@ import logging
 from ivr import guesses
 from ivr.circles import control as circle_control
 from ivr.circles import domain as circles
+from ivr.circles import roster as circle_roster
 from ivr.circles.actions import chosen_circle, facilitated_session, report_failures
 from ivr.calls.registry import action
 
@@ -80,7 +81,7 @@ def circle_fac_unmute_next(ctx, session, response):
     if result.note == "no_hands":
         ctx.voice.speak(response, "circle_no_hands")
     elif result.ok and not result.note:
-        waiting = len(circles.hand_queue(session))
+        waiting = len(circle_roster.hand_queue(session))
         prompt = {0: "circle_unmuted_next_last", 1: "circle_unmuted_next_one"}.get(waiting, "circle_unmuted_next")
         ctx.voice.speak(response, prompt, waiting=waiting)
     report_failures(ctx, response, result)
@@ -106,8 +107,8 @@ def circle_fac_lock(ctx, session, response):
 @facilitator_control("circle_fac_count")
 def circle_fac_count(ctx, session, response):
     """The count of participants and the raised hands in order (first names where recorded)."""
-    hands = circles.hand_queue(session)
-    count = len(circles.present(session, role="participant"))
+    hands = circle_roster.hand_queue(session)
+    count = len(circle_roster.present(session, role="participant"))
     prompt = {0: "circle_fac_count_none", 1: "circle_fac_count_one"}.get(count, "circle_fac_count")
     ctx.voice.speak(response, prompt, count=count)
     if len(hands) == 1:

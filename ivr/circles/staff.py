@@ -14,6 +14,7 @@ from ivr import database
 from ivr.circles import control as circle_control
 from ivr.circles import status as circle_status
 from ivr.circles import domain as circles
+from ivr.circles import roster as circle_roster
 from ivr.staff import accounts, audit
 from ivr.staff.guard import allow, passive
 from ivr import telephony
@@ -171,9 +172,9 @@ def _state(circle: Circle, session) -> dict:
     if session is None:
         return {"session": None, "participants": [], "hands": [], "locked": bool(circle.locked),
                 "headline": _headline(schedule_line, None, 0, bool(circle.locked))}
-    hands = [p.id for p in circles.hand_queue(session)]
+    hands = [p.id for p in circle_roster.hand_queue(session)]
     people = []
-    for n, p in enumerate(circles.roster(session), start=1):
+    for n, p in enumerate(circle_roster.roster(session), start=1):
         if p.left_at is not None and not p.connected and not p.removed:
             state = "left"
         elif p.removed:
@@ -214,7 +215,7 @@ def _headline(schedule_line: str, session_status: str | None, present: int, lock
 def name_recording(circle_id: int, participant_id: int):
     """A participant's recorded first name (never stored by us; fetched through the telephony adapter)."""
     circle = _circle(circle_id)
-    participant = circles.get_participant(participant_id, circle=circle)
+    participant = circle_roster.get_participant(participant_id, circle=circle)
     if not participant.name_recording_sid:
         abort(404)
     try:
@@ -268,7 +269,7 @@ def _session_or_409(circle: Circle):
 def participant_action(circle_id: int, participant_id: int, op: str):
     """Mute, unmute or remove one participant."""
     circle = _circle(circle_id)
-    participant = circles.get_participant(participant_id, circle=circle)
+    participant = circle_roster.get_participant(participant_id, circle=circle)
     action = {"mute": circle_control.mute, "unmute": circle_control.unmute, "remove": circle_control.remove}[op]
     return _control(circle, op, action(participant), participant)
 

@@ -10,6 +10,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from ivr import database, jobs, twilio_ids
 from ivr.circles import control as circle_control
 from ivr.circles import domain as circles
+from ivr.circles import roster as circle_roster
 from ivr.calls import engine
 from ivr.circles import reminders
 from ivr.calls.twiml import Voice, twiml
@@ -42,7 +43,7 @@ def _voice(language: str) -> Voice:
 def circle_conference_status():
     """Conference status callback: keep the roster; at the start, announce the ground rules."""
     _check_ids(CF="ConferenceSid", CA="CallSid")
-    outcome = circles.apply_conference_event(request.form)
+    outcome = circle_roster.apply_conference_event(request.form)
     database.commit()
     if outcome.announce_rules and outcome.session_id:
         circle_control.announce_rules(circles.get_session(outcome.session_id))
@@ -78,7 +79,7 @@ def circle_rules():
 @bp.post("/circles/floor")
 def circle_floor():
     """Announcement TwiML (?p=participant id): who has the floor (their first name, if recorded)."""
-    participant = circles.get_participant(_arg("p"))
+    participant = circle_roster.get_participant(_arg("p"))
     voice = _voice(participant.session.circle.language)
     response = VoiceResponse()
     if participant.name_recording_url:

@@ -5,6 +5,7 @@ import pytest
 from ivr import telephony
 from ivr.circles import control as circle_control
 from ivr.circles import domain as circles
+from ivr.circles import roster as circle_roster
 from ivr.extensions import db
 from tests.circles.test_circles_sim import in_conference, session_of, start_circle, twilio_truth
 
@@ -34,7 +35,7 @@ def test_mute_all_retries_transient_rest_errors(app, phone, sim):
     fac, calls = start_circle(app, phone, participants=4)
     with app.app_context():
         session = session_of(app)
-        for p in circles.present(session, role="participant"):
+        for p in circle_roster.present(session, role="participant"):
             circle_control.unmute(p)
         db.session.commit()
     sim.faults.rest_error_status = 503
@@ -84,11 +85,11 @@ def test_unmute_next_failure_keeps_the_hand_raised(app, phone, sim):
     fac.press("1")
     assert "did not work for one person" in fac.since(mark)
     with app.app_context():
-        assert [p.call_sid for p in circles.hand_queue(session_of(app))] == [calls[0].sid]
+        assert [p.call_sid for p in circle_roster.hand_queue(session_of(app))] == [calls[0].sid]
     fac.press("1")  # try again: it works now
     with app.app_context():
-        assert circles.hand_queue(session_of(app)) == []
-        assert circles.participant_for_call(session_of(app), calls[0].sid).muted is False
+        assert circle_roster.hand_queue(session_of(app)) == []
+        assert circle_roster.participant_for_call(session_of(app), calls[0].sid).muted is False
 
 
 def test_controls_without_a_conference_say_so(app):

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from ivr.circles import domain as circles
+from ivr.circles import roster as circle_roster
 from ivr.circles import schedule
 from ivr.extensions import db
 from ivr.circles.models import CircleFacilitator, CircleParticipant
@@ -127,26 +128,26 @@ def test_cap_counts_places_and_facilitators_always_get_in(app):
         circle = make_circle(cap=2)
         session = circles.open_session(circle)
         assert session.conference_name.startswith("pl-") and "Grief" not in session.conference_name
-        a = circles.admit(session, "CA-a")
-        b = circles.admit(session, "CA-b")
+        a = circle_roster.admit(session, "CA-a")
+        b = circle_roster.admit(session, "CA-b")
         assert a.participant and b.participant and a.participant.muted  # listen first
-        assert circles.admit(session, "CA-c").refused == "full"
-        assert circles.admit(session, "CA-a").participant.id == a.participant.id  # rejoining is not new
-        fac = circles.admit(session, "CA-f", role="facilitator")
+        assert circle_roster.admit(session, "CA-c").refused == "full"
+        assert circle_roster.admit(session, "CA-a").participant.id == a.participant.id  # rejoining is not new
+        fac = circle_roster.admit(session, "CA-f", role="facilitator")
         assert fac.participant.role == "facilitator" and not fac.participant.muted
-        circles.leave(b.participant)
-        assert circles.admit(session, "CA-c").participant is not None
+        circle_roster.leave(b.participant)
+        assert circle_roster.admit(session, "CA-c").participant is not None
 
 
 def test_admitted_but_never_joined_frees_the_place_later(app):
     with app.app_context():
         circle = make_circle(cap=2)
         session = circles.open_session(circle)
-        circles.admit(session, "CA-a")
-        circles.admit(session, "CA-b")
+        circle_roster.admit(session, "CA-a")
+        circle_roster.admit(session, "CA-b")
         later = datetime.now(timezone.utc) + circles.JOIN_GRACE + timedelta(seconds=1)
-        assert circles.places_taken(session, later) == 0
-        assert circles.admit(session, "CA-c", now=later).participant is not None
+        assert circle_roster.places_taken(session, later) == 0
+        assert circle_roster.admit(session, "CA-c", now=later).participant is not None
 
 
 def test_locks_refuse_new_participants_but_not_facilitators(app):
@@ -154,19 +155,19 @@ def test_locks_refuse_new_participants_but_not_facilitators(app):
         circle = make_circle()
         session = circles.open_session(circle)
         circles.set_session_lock(session, True)
-        assert circles.admit(session, "CA-a").refused == "locked"
-        assert circles.admit(session, "CA-f", role="facilitator").participant is not None
+        assert circle_roster.admit(session, "CA-a").refused == "locked"
+        assert circle_roster.admit(session, "CA-f", role="facilitator").participant is not None
         circles.set_session_lock(session, False)
         circles.set_circle_lock(circle, True)
-        assert circles.admit(session, "CA-a").refused == "locked"
+        assert circle_roster.admit(session, "CA-a").refused == "locked"
 
 
 def test_removed_caller_cannot_come_back(app):
     with app.app_context():
         session = circles.open_session(make_circle())
-        p = circles.admit(session, "CA-a").participant
-        circles.record_removed(p)
-        assert circles.admit(session, "CA-a").refused == "locked"
+        p = circle_roster.admit(session, "CA-a").participant
+        circle_roster.record_removed(p)
+        assert circle_roster.admit(session, "CA-a").refused == "locked"
 
 
 # ---- the roster from callbacks ----------------------------------------------------------------
@@ -185,28 +186,28 @@ def event(session, name, seq, call_sid=None, **extra):
 def test_callbacks_build_the_roster(app):
     with app.app_context():
         session = circles.open_session(make_circle())
-        circles.admit(session, "CA-f", role="facilitator")
-        circles.admit(session, "CA-a")
-        circles.apply_conference_event(event(session, "participant-join", 1, "CA-a", Muted="true"))
-        circles.apply_conference_event(event(session, "participant-join", 2, "CA-f"))
-        out = circles.apply_conference_event(event(session, "conference-start", 3))
+        circle_roster.admit(session, "CA-f", role="facilitator")
+        circle_roster.admit(session, "CA-a")
+        circle_roster.apply_conference_event(event(session, "participant-join", 1, "CA-a", Muted="true"))
+        circle_roster.apply_conference_event(event(session, "participant-join", 2, "CA-f"))
+        out = circle_roster.apply_conference_event(event(session, "conference-start", 3))
         assert out.announce_rules and session.status == "live" and session.conference_sid == "CF" + "a" * 32
-        circles.apply_conference_event(event(session, "participant-unmute", 4, "CA-a", Muted="false"))
-        circles.apply_conference_event(event(session, "participant-speech-start", 5, "CA-a"))
-        a = circles.participant_for_call(session, "CA-a")
+        circle_roster.apply_conference_event(event(session, "participant-unmute", 4, "CA-a", Muted="false"))
+        circle_roster.apply_conference_event(event(session, "participant-speech-start", 5, "CA-a"))
+        a = circle_roster.participant_for_call(session, "CA-a")
         assert (a.connected, a.muted, a.speaking) == (True, False, True)
         assert session.last_speaker_id == a.id
-        assert [p.call_sid for p in circles.present(session)] == ["CA-f", "CA-a"]
-        circles.apply_conference_event(event(session, "conference-end", 9))
-        assert session.status == "ended" and not circles.present(session)
-        assert all(p.left_at is not None for p in circles.roster(session))
+        assert [p.call_sid for p in circle_roster.present(session)] == ["CA-f", "CA-a"]
+        circle_roster.apply_conference_event(event(session, "conference-end", 9))
+        assert session.status == "ended" and not circle_roster.present(session)
+        assert all(p.left_at is not None for p in circle_roster.roster(session))
 
 
 def test_repeated_and_out_of_order_callbacks_leave_the_roster_right(app):
     with app.app_context():
         session = circles.open_session(make_circle())
-        circles.admit(session, "CA-a")
-        circles.admit(session, "CA-b")
+        circle_roster.admit(session, "CA-a")
+        circle_roster.admit(session, "CA-b")
         events = [
             event(session, "participant-join", 1, "CA-a", Muted="true"),
             event(session, "participant-join", 2, "CA-b", Muted="true"),
@@ -216,49 +217,49 @@ def test_repeated_and_out_of_order_callbacks_leave_the_roster_right(app):
         ]
         # Newest first, each twice.
         for form in reversed(events + events):
-            circles.apply_conference_event(form)
-        a = circles.participant_for_call(session, "CA-a")
-        b = circles.participant_for_call(session, "CA-b")
+            circle_roster.apply_conference_event(form)
+        a = circle_roster.participant_for_call(session, "CA-a")
+        b = circle_roster.participant_for_call(session, "CA-b")
         assert (a.connected, a.muted, a.last_sequence) == (True, True, 4)
         assert (b.connected, b.left_at is not None) == (False, True)
         # A late duplicate of b's join cannot bring them back.
-        circles.apply_conference_event(events[1])
+        circle_roster.apply_conference_event(events[1])
         assert not b.connected
-        assert circles.places_taken(session) == 1
+        assert circle_roster.places_taken(session) == 1
 
 
 def test_star_menu_keeps_the_place_whatever_order_the_webhooks_come(app):
     with app.app_context():
         session = circles.open_session(make_circle(cap=2))
-        p = circles.admit(session, "CA-a").participant
-        circles.apply_conference_event(event(session, "participant-join", 1, "CA-a"))
+        p = circle_roster.admit(session, "CA-a").participant
+        circle_roster.apply_conference_event(event(session, "participant-join", 1, "CA-a"))
         # The leave callback can come before the Dial action (star menu) or after it.
-        circles.apply_conference_event(event(session, "participant-leave", 2, "CA-a"))
-        circles.step_out(p)
-        assert p.left_at is None and not p.connected and circles.places_taken(session) == 1
-        circles.admit(session, "CA-a")
-        circles.apply_conference_event(event(session, "participant-join", 3, "CA-a"))
-        circles.step_out(p)
-        circles.apply_conference_event(event(session, "participant-leave", 4, "CA-a"))
-        assert p.left_at is None and circles.places_taken(session) == 1
+        circle_roster.apply_conference_event(event(session, "participant-leave", 2, "CA-a"))
+        circle_roster.step_out(p)
+        assert p.left_at is None and not p.connected and circle_roster.places_taken(session) == 1
+        circle_roster.admit(session, "CA-a")
+        circle_roster.apply_conference_event(event(session, "participant-join", 3, "CA-a"))
+        circle_roster.step_out(p)
+        circle_roster.apply_conference_event(event(session, "participant-leave", 4, "CA-a"))
+        assert p.left_at is None and circle_roster.places_taken(session) == 1
 
 
 def test_hand_queue_is_first_raised_first(app):
     with app.app_context():
         session = circles.open_session(make_circle())
-        rows = [circles.admit(session, sid).participant for sid in ("CA-a", "CA-b", "CA-c")]
+        rows = [circle_roster.admit(session, sid).participant for sid in ("CA-a", "CA-b", "CA-c")]
         for n, sid in enumerate(("CA-a", "CA-b", "CA-c"), start=1):
-            circles.apply_conference_event(event(session, "participant-join", n, sid))
-        assert circles.toggle_hand(rows[2]) is True
-        assert circles.toggle_hand(rows[0]) is True
-        assert [p.call_sid for p in circles.hand_queue(session)] == ["CA-c", "CA-a"]
-        assert circles.toggle_hand(rows[2]) is False
-        assert [p.call_sid for p in circles.hand_queue(session)] == ["CA-a"]
+            circle_roster.apply_conference_event(event(session, "participant-join", n, sid))
+        assert circle_roster.toggle_hand(rows[2]) is True
+        assert circle_roster.toggle_hand(rows[0]) is True
+        assert [p.call_sid for p in circle_roster.hand_queue(session)] == ["CA-c", "CA-a"]
+        assert circle_roster.toggle_hand(rows[2]) is False
+        assert [p.call_sid for p in circle_roster.hand_queue(session)] == ["CA-a"]
 
 
 def test_unknown_conference_is_ignored(app):
     with app.app_context():
-        out = circles.apply_conference_event({"FriendlyName": "nope", "StatusCallbackEvent": "participant-join",
+        out = circle_roster.apply_conference_event({"FriendlyName": "nope", "StatusCallbackEvent": "participant-join",
                                               "CallSid": "CA1", "SequenceNumber": "1"})
         assert out.session_id is None and not out.applied
         assert db.session.execute(select(CircleParticipant)).first() is None
@@ -272,7 +273,7 @@ def test_two_callers_racing_for_the_last_place_get_one_place(app):
     with app.app_context():
         circle = make_circle(cap=2)
         session = circles.open_session(circle)
-        circles.admit(session, "CA-first")
+        circle_roster.admit(session, "CA-first")
         db.session.commit()
         session_id = session.id
     barrier = threading.Barrier(2)
@@ -282,7 +283,7 @@ def test_two_callers_racing_for_the_last_place_get_one_place(app):
         with app.app_context():
             row = db.session.get(CircleSession, session_id)
             barrier.wait()
-            admission = circles.admit(row, call_sid)
+            admission = circle_roster.admit(row, call_sid)
             time.sleep(0.3)  # hold the transaction open: the other caller must wait, not count early
             db.session.commit()
             outcomes[call_sid] = admission.refused or "admitted"
@@ -295,7 +296,7 @@ def test_two_callers_racing_for_the_last_place_get_one_place(app):
         t.join(10)
     assert sorted(outcomes.values()) == ["admitted", "full"]
     with app.app_context():
-        assert circles.places_taken(db.session.get(CircleSession, session_id)) == 2
+        assert circle_roster.places_taken(db.session.get(CircleSession, session_id)) == 2
 
 
 def test_update_circle_validates_everything_or_changes_nothing(app):

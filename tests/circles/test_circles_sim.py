@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from ivr import telephony
 from ivr.circles import domain as circles
+from ivr.circles import roster as circle_roster
 from ivr.extensions import db
 from ivr.circles.models import CircleSession
 from tests.circles.test_circles_voice import PIN, open_circle
@@ -76,9 +77,9 @@ def test_facilitator_starts_the_circle_and_five_join_muted(app, phone, sim):
     with app.app_context():
         session = session_of(app)
         assert session.status == "live" and session.rules_announced
-        people = circles.present(session, role="participant")
+        people = circle_roster.present(session, role="participant")
         assert len(people) == 5 and all(p.muted for p in people)
-        assert [p.call_sid for p in circles.present(session, role="facilitator")] == [fac.sid]
+        assert [p.call_sid for p in circle_roster.present(session, role="facilitator")] == [fac.sid]
         sid = session.conference_sid
     truth = twilio_truth(app, sid)
     assert len(truth) == 6
@@ -98,7 +99,7 @@ def test_hands_unmute_first_then_mute_all_and_lock(app, phone, sim):
         call.press("1")
         assert "Your hand is raised" in call.since(mark) and in_conference(call)
     with app.app_context():
-        assert [p.call_sid for p in circles.hand_queue(session_of(app))] == [first.sid, second.sid]
+        assert [p.call_sid for p in circle_roster.hand_queue(session_of(app))] == [first.sid, second.sid]
     fac.press("*")
     mark = fac.mark()
     fac.press("1")  # unmute the next raised hand
@@ -106,8 +107,8 @@ def test_hands_unmute_first_then_mute_all_and_lock(app, phone, sim):
     with app.app_context():
         session = session_of(app)
         sid = session.conference_sid
-        assert [p.call_sid for p in circles.hand_queue(session)] == [second.sid]
-        assert session.last_speaker_id == circles.participant_for_call(session, first.sid).id
+        assert [p.call_sid for p in circle_roster.hand_queue(session)] == [second.sid]
+        assert session.last_speaker_id == circle_roster.participant_for_call(session, first.sid).id
     assert twilio_truth(app, sid)[first.sid]["muted"] is False
     assert "The next person with a raised hand may speak now" in first.heard()  # announced
     mark = fac.mark()
@@ -125,7 +126,7 @@ def test_hands_unmute_first_then_mute_all_and_lock(app, phone, sim):
     with app.app_context():
         session = session_of(app)
         assert session.locked
-        assert all(p.muted for p in circles.present(session, role="participant"))
+        assert all(p.muted for p in circle_roster.present(session, role="participant"))
     # Locked: a newcomer is refused kindly.
     late = join(phone, 9)
     assert not in_conference(late) and "has closed its doors" in late.heard()
@@ -138,8 +139,8 @@ def test_late_joiner_hears_the_rules(app, phone, sim):
     heard = late.heard()
     assert "first names only" in heard and "One person speaks at a time" in heard
     with app.app_context():
-        assert len(circles.present(session_of(app), role="participant")) == 3
-        assert circles.participant_for_call(session_of(app), late.sid).muted
+        assert len(circle_roster.present(session_of(app), role="participant")) == 3
+        assert circle_roster.participant_for_call(session_of(app), late.sid).muted
 
 
 def test_sixth_caller_is_refused_at_cap_five(app, phone, sim):
@@ -150,8 +151,8 @@ def test_sixth_caller_is_refused_at_cap_five(app, phone, sim):
     sixth.press("1")  # stories instead
     assert not in_conference(sixth)
     with app.app_context():
-        assert len(circles.present(session_of(app), role="participant")) == 5
-        assert circles.participant_for_call(session_of(app), sixth.sid) is None
+        assert len(circle_roster.present(session_of(app), role="participant")) == 5
+        assert circle_roster.participant_for_call(session_of(app), sixth.sid) is None
 
 
 def test_repeated_and_out_of_order_callbacks_leave_the_roster_right(app, phone, sim):
@@ -168,7 +169,7 @@ def test_repeated_and_out_of_order_callbacks_leave_the_roster_right(app, phone, 
     with app.app_context():
         session = session_of(app)
         sid = session.conference_sid
-        roster = {p.call_sid: p for p in circles.roster(session)}
+        roster = {p.call_sid: p for p in circle_roster.roster(session)}
     truth = twilio_truth(app, sid)
     connected = {s for s, p in roster.items() if p.connected}
     assert connected == set(truth)
@@ -189,7 +190,7 @@ def test_participant_presses_zero_and_reaches_the_crisis_dial(app, phone, sim):
     assert not in_conference(caller)
     with app.app_context():
         session = session_of(app)
-        assert caller.sid not in {p.call_sid for p in circles.present(session)}
+        assert caller.sid not in {p.call_sid for p in circle_roster.present(session)}
         truth = telephony.list_participants(session.conference_sid)
     assert caller.sid not in {p["call_sid"] for p in truth}
 
@@ -211,7 +212,7 @@ def test_facilitator_removes_the_last_speaker_and_ends_the_circle(app, phone, si
         assert not in_conference(call) and "This circle has ended" in call.heard()
     with app.app_context():
         session = session_of(app)
-        assert session.status == "ended" and not circles.present(session)
+        assert session.status == "ended" and not circle_roster.present(session)
 
 
 def join_with_name(phone, n: int, wav):
@@ -237,7 +238,7 @@ def test_roll_call_plays_first_names_and_they_are_deleted_when_the_circle_ends(a
         call.press("1")
     with app.app_context():
         session = session_of(app)
-        recording_sid = circles.participant_for_call(session, named.sid).name_recording_sid
+        recording_sid = circle_roster.participant_for_call(session, named.sid).name_recording_sid
     assert recording_sid and sim.recordings.get(recording_sid) is not None
     fac.press("*")
     mark = fac.mark()
@@ -250,7 +251,7 @@ def test_roll_call_plays_first_names_and_they_are_deleted_when_the_circle_ends(a
     fac.press("1")  # end for all: the first names go too
     assert sim.recordings.get(recording_sid) is None
     with app.app_context():
-        assert all(p.name_recording_sid is None for p in circles.roster(session_of(app)))
+        assert all(p.name_recording_sid is None for p in circle_roster.roster(session_of(app)))
 
 
 def test_everyone_hanging_up_ends_the_meeting(app, phone, sim):
@@ -260,7 +261,7 @@ def test_everyone_hanging_up_ends_the_meeting(app, phone, sim):
     with app.app_context():
         session = session_of(app)
         assert session.status == "ended" and session.ended_at is not None
-        assert all(p.left_at is not None and not p.connected for p in circles.roster(session))
+        assert all(p.left_at is not None and not p.connected for p in circle_roster.roster(session))
     # A new caller now starts a new meeting under a new opaque name.
     again = join(phone, 5)
     assert in_conference(again)

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select
 
 from ivr.circles import domain as circles
+from ivr.circles import roster as circle_roster
 from ivr.extensions import db
 from ivr.calls.models import CallStep
 from ivr.circles.models import CircleParticipant, CircleSession
@@ -204,8 +205,8 @@ def test_full_circle_is_refused_kindly_with_the_next_time_and_stories(twilio, ap
     open_circle(app, cap=2)
     with app.app_context():
         session = circles.open_session(circles.find_circle(3))
-        circles.admit(session, "CA-x")
-        circles.admit(session, "CA-y")
+        circle_roster.admit(session, "CA-x")
+        circle_roster.admit(session, "CA-y")
         db.session.commit()
     _returning_caller(twilio, app)
     call(twilio)
@@ -269,12 +270,12 @@ def test_removed_and_ended_callers_hear_why(twilio, app):
     join(twilio, app, sid="CA2", number="+15550102222")
     with app.app_context():
         p = db.session.execute(select(CircleParticipant).filter_by(call_sid="CA1")).scalar_one()
-        circles.record_removed(p)
+        circle_roster.record_removed(p)
         db.session.commit()
     root = call(twilio, path="/voice/step/circle_enter/input", DialCallStatus="completed")
     assert "asked to step out" in spoken(root)
     with app.app_context():
-        circles.record_ended(db.session.execute(select(CircleSession)).scalar_one())
+        circle_roster.record_ended(db.session.execute(select(CircleSession)).scalar_one())
         db.session.commit()
     root = call(twilio, sid="CA2", number="+15550102222", path="/voice/step/circle_enter/input",
                 DialCallStatus="completed")

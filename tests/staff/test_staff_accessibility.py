@@ -9,6 +9,7 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 from ivr.circles import domain as circles
+from ivr.circles import roster as circle_roster
 from ivr.shares import domain as shares
 from ivr.extensions import db
 from ivr.circles.models import Circle
@@ -48,10 +49,10 @@ def build_world(app) -> dict:
     with app.app_context():
         session = circles.open_session(db.session.get(Circle, ids["circle"]))
         for n in range(3):
-            p = circles.admit(session, f"CA{n:032d}").participant
+            p = circle_roster.admit(session, f"CA{n:032d}").participant
             p.connected = True
             if n == 1:
-                circles.toggle_hand(p)
+                circle_roster.toggle_hand(p)
         for n in range(60):
             audit.record("share.view", "share", n, actor_label="maya@peerline.test")
         db.session.commit()

@@ -11,7 +11,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from ivr.circles import domain as circles
+from ivr.circles import roster as circle_roster
 from ivr.extensions import db
 from ivr.circles.models import CircleParticipant
 from tests.staff import axe
@@ -112,7 +112,7 @@ def test_console_keeps_focus_through_refreshes_and_actions(app, live_server, bro
 
         # Only changes are announced: a hand raised by phone is said once, by participant number.
         with app.app_context():
-            circles.toggle_hand(db.session.get(CircleParticipant, third.id))
+            circle_roster.toggle_hand(db.session.get(CircleParticipant, third.id))
             db.session.commit()
         wait.until(lambda d: d.find_element(By.ID, "console-news").text == "Participant 3 raised a hand.")
         wait.until(lambda d: not d.find_element(By.CSS_SELECTOR, f"#participant-{third.id} .hand").get_attribute("hidden"))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ivr.circles import domain as circles
+from ivr.circles import roster as circle_roster
 from ivr.extensions import db
 from ivr.staff import accounts
 
@@ -22,7 +23,7 @@ def build(app, facilitator_id: int) -> dict:
     with app.app_context():
         from ivr.circles.models import Circle
         session = circles.open_session(db.session.get(Circle, values["circle_id"]))
-        values["participant_id"] = circles.admit(session, "CA" + "7" * 32).participant.id
+        values["participant_id"] = circle_roster.admit(session, "CA" + "7" * 32).participant.id
         db.session.commit()
     values["op"] = "mute"
     values["url"] = {"staff.circles.session_action": {"op": "lock"}, "staff.reports.csv_table": {"slug": "calls-per-day"}}
