@@ -6,14 +6,14 @@ caller or a call to what they heard (even by the order of plays).
 """
 from __future__ import annotations
 
-from sqlalchemy import select
 
 from ivr import stories
 from ivr.actions import keypad
 from ivr.actions import replies as reply_actions
 from ivr.actions.registry import action
+from ivr.call_state import HEARD_STORY_KEYS
 from ivr.extensions import db
-from ivr.models import CallStep, Story
+from ivr.models import Story
 
 # The one playback key map (KEYMAP.md): the three main keys are spoken, star gives them all.
 BACK, REPLAY, NEXT, HELPED, TOPICS, ALL_CHOICES, CRISIS = "4", "5", "6", "3", "#", "*", "0"
@@ -213,13 +213,9 @@ def _after_story(ctx, response, story, helped: bool) -> None:
 
 
 def _key_map_once(ctx, parent) -> None:
-    seen = db.session.execute(
-        select(CallStep.id).filter_by(call_id=ctx.call.id, step="story_keys").limit(1)
-    ).first()
-    if seen is None:
+    if HEARD_STORY_KEYS not in ctx.call.flags:
         ctx.voice.speak(parent, "story_keys")
-        ctx.log("story_keys")
-        db.session.flush()
+        ctx.call.flags.add(HEARD_STORY_KEYS)
 
 
 def _length(ctx, seconds: int) -> str:

@@ -112,7 +112,7 @@ def _calls(start, end, lo, hi) -> list[Table]:
 
 def _crisis(start, end, lo, hi) -> list[Table]:
     presses = Table("crisis-per-day", "Crisis-key presses per day", ("Day", "Presses"),
-                    figures.per_day(calls.crisis_presses(lo, hi), start, end), "columns")
+                    figures.per_day_counts(calls.crisis_presses(lo, hi), start, end), "columns")
     crisis = sources.crisis_shares(lo, hi)
     started = calls.call_started_at([s.call_sid for s in crisis if s.call_sid])
     waits = [(figures.aware(s.followed_up_at) - figures.aware(started.get(s.call_sid) or s.created_at)).total_seconds()

@@ -6,23 +6,24 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from ivr import callers
+from ivr.call_state import CallState
 from ivr.engine import CallContext
 from ivr.extensions import db
+from ivr.live_call import LiveCall, find_call
 from ivr.models import Call
 from ivr.models.base import utcnow
 
 FINAL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
 
 
-def start_call(form) -> Call:
-    """The Call for this CallSid, created on first sight (Twilio may retry the webhook)."""
-    sid = form.get("CallSid", "")
-    call = find_call(sid)
-    if call is not None:
-        return call
-    caller = callers.find_or_create(form.get("From"), current_app.config["CALLER_HASH_KEY"])
+def start_call(form) -> LiveCall:
+    """A new call (/voice/incoming): one read of the caller's saved preferences, nothing written yet."""
+    key = current_app.config["CALLER_HASH_KEY"]
+    caller = callers.find(form.get("From"), key)
     language = (caller.language if caller and caller.language else None) or current_app.config["DEFAULT_LANGUAGE"]
-    return insert_call(Call(call_sid=sid, caller=caller, language=language))
+    state = CallState(language=language, caller_id=caller.id if caller else None)
+    known = {"caller": caller} if caller is not None or callers.number_hash(form.get("From"), key) is None else {}
+    return LiveCall(form.get("CallSid", ""), state, number=form.get("From"), hash_key=key, **known)
 
 
 def insert_call(call: Call) -> Call:
@@ -36,15 +37,22 @@ def insert_call(call: Call) -> Call:
     return call
 
 
-def find_call(sid: str) -> Call | None:
-    """The Call with this CallSid, if any."""
-    return db.session.execute(db.select(Call).filter_by(call_sid=sid)).scalar_one_or_none()
+def context_for(form, flows, encoded_state: str | None = None) -> CallContext:
+    """The CallContext of a webhook: state from the signed URL, else from the calls row.
 
-
-def context_for(form, flows) -> CallContext:
-    """The CallContext of a webhook request, creating the Call if Twilio skipped /incoming."""
-    call = find_call(form.get("CallSid", "")) or start_call(form)
-    return CallContext(call=call, flows=flows, config=current_app.config, form=form)
+    Only webhooks without a state segment read the row (created if Twilio skipped /incoming).
+    """
+    sid = form.get("CallSid", "")
+    key = current_app.config["CALLER_HASH_KEY"]
+    if encoded_state is not None:
+        live = LiveCall(sid, CallState.decode(encoded_state), number=form.get("From"), hash_key=key)
+    else:
+        row = find_call(sid)
+        if row is None:
+            live = start_call(form)
+            row = live.row
+        live = LiveCall(sid, CallState.of_row(row), number=form.get("From"), hash_key=key, row=row)
+    return CallContext(call=live, flows=flows, config=current_app.config, form=form)
 
 
 def end_call(form) -> None:
@@ -58,6 +66,12 @@ def end_call(form) -> None:
     duration = form.get("CallDuration")
     if duration and duration.isdigit():
         call.duration_s = int(duration)
+
+
+def finish_call_request(ctx: CallContext) -> None:
+    """End a step webhook: write the state onto the row only if this request touched it, then commit."""
+    ctx.call.save_to_row()
+    commit_call_state()
 
 
 def commit_call_state() -> None:

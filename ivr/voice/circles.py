@@ -12,6 +12,8 @@ from ivr.extensions import db
 from ivr.models import Call
 from ivr.models.circles import Circle, CircleParticipant, CircleSession
 from ivr.twiml import Voice, twiml
+from ivr.call_state import CallState
+from ivr.live_call import LiveCall
 from ivr.voice.calls import find_call, insert_call
 from ivr.voice.routes import bp, flows
 
@@ -116,7 +118,9 @@ def circle_reminder_call():
         language=reminder.language if reminder else current_app.config["DEFAULT_LANGUAGE"]))
     state = circles.call_state(sid)
     state.reminder_id = reminder.id if reminder else None
-    ctx = engine.CallContext(call=call, flows=flows(), config=current_app.config, form=request.form)
+    live = LiveCall(sid, CallState.of_row(call), row=call)  # no caller number: it is our own
+    ctx = engine.CallContext(call=live, flows=flows(), config=current_app.config, form=request.form)
     response = engine.render(ctx, "entry_circle_reminder")
+    live.save_to_row()
     db.session.commit()
     return twiml(response)
