@@ -9,10 +9,27 @@ from datetime import date, datetime, timezone
 
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ivr.call_state import REACHED
 from ivr.extensions import db
 from ivr.models import CallTally
 
 CRISIS_PRESS = "crisis_press"
+CRISIS_STEP = "crisis"
+
+
+def passed(flags: set[str], step: str, outcome: str | None = None, today: date | None = None) -> None:
+    """Count a step a call passed, if analytics need it: a section once per call, every crisis press.
+
+    `flags` is the call's own set (ivr.call_state), which remembers the sections already counted;
+    a step logged again with an outcome (the crisis dial's result) is not a new visit.
+    """
+    if outcome is not None or step not in REACHED:
+        return
+    if step == CRISIS_STEP:
+        count(CRISIS_PRESS, today)
+    if REACHED[step] not in flags:
+        flags.add(REACHED[step])
+        count(step, today)
 
 
 def count(event: str, today: date | None = None) -> None:

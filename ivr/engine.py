@@ -7,7 +7,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from ivr import call_tally
 from ivr.actions.registry import ACTIONS
-from ivr.call_state import PREFIX, REACHED
+from ivr.call_state import MARK, PREFIX
 from ivr.flow import BACK_KEY, CRISIS_KEY, CRISIS_STEP, REPEAT_KEY, FlowSet, Step
 from ivr.live_call import LiveCall
 from ivr.models import Caller
@@ -59,24 +59,19 @@ class CallContext:
         return self.config["PUBLIC_BASE_URL"] + path
 
     def step_url(self, name: str, suffix: str = "") -> str:
-        """URL that renders a step (suffix "/input"), carrying the call's state as it is now.
+        """URL that renders a step (suffix "/input"), carrying the call's state (Twilio signs it).
 
-        Build it when the state is final for this answer (Twilio signs it; see ivr.call_state).
+        The state is filled in when the response is finished (ivr.voice.calls.answer): what the
+        caller does next starts from the state this whole answer leaves behind.
         """
-        return self.url(f"{PREFIX}/{self.call.state.encode()}/voice/step/{name}{suffix}")
+        return self.url(f"{PREFIX}/{MARK}/voice/step/{name}{suffix}")
 
     def log(self, step: str, outcome: str | None = None) -> None:
         """Count what call analytics need: a section's first visit in this call, each crisis press.
 
         Nothing is written per keypress and nothing records one call's path.
         """
-        if outcome is not None or step not in REACHED:
-            return
-        if step == CRISIS_STEP:
-            call_tally.count(call_tally.CRISIS_PRESS)
-        if REACHED[step] not in self.call.flags:
-            self.call.flags.add(REACHED[step])
-            call_tally.count(step)
+        call_tally.passed(self.call.flags, step, outcome)
 
 
 def render(ctx: CallContext, name: str, response: VoiceResponse | None = None, depth: int = 0) -> VoiceResponse:

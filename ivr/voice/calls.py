@@ -6,7 +6,11 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from ivr import callers
-from ivr.call_state import CallState
+from flask import Response
+from twilio.twiml.voice_response import VoiceResponse
+
+from ivr.call_state import MARK, CallState
+from ivr.twiml import twiml
 from ivr.engine import CallContext
 from ivr.extensions import db
 from ivr.live_call import LiveCall, find_call
@@ -66,6 +70,11 @@ def end_call(form) -> None:
     duration = form.get("CallDuration")
     if duration and duration.isdigit():
         call.duration_s = int(duration)
+
+
+def answer(ctx: CallContext, response: VoiceResponse) -> Response:
+    """The TwiML of a step webhook, its action URLs carrying the state this answer leaves behind."""
+    return twiml(response, {MARK: ctx.call.state.encode()})
 
 
 def finish_call_request(ctx: CallContext) -> None:

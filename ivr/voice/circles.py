@@ -14,7 +14,7 @@ from ivr.models.circles import Circle, CircleParticipant, CircleSession
 from ivr.twiml import Voice, twiml
 from ivr.call_state import CallState
 from ivr.live_call import LiveCall
-from ivr.voice.calls import find_call, insert_call
+from ivr.voice.calls import answer, find_call, insert_call
 from ivr.voice.routes import bp, flows
 
 log = logging.getLogger(__name__)
@@ -123,4 +123,4 @@ def circle_reminder_call():
     response = engine.render(ctx, "entry_circle_reminder")
     live.save_to_row()
     db.session.commit()
-    return twiml(response)
+    return answer(ctx, response)

@@ -13,7 +13,7 @@ from ivr.call_state import PREFIX, CallState, StateError
 from ivr.extensions import db
 from ivr.signing import require_twilio_signature
 from ivr.twiml import Voice, twiml
-from ivr.voice.calls import context_for, end_call, find_call, finish_call_request, start_call
+from ivr.voice.calls import answer, context_for, end_call, find_call, finish_call_request, start_call
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__, url_prefix="/voice")
@@ -36,7 +36,7 @@ def incoming():
     response = engine.render(ctx, flows().start)
     call.insert_row()  # the one write: the call (for reports, status and URL-less webhooks)
     db.session.commit()
-    return twiml(response)
+    return answer(ctx, response)
 
 
 @bp.post("/step/<name>")
@@ -46,7 +46,7 @@ def step(name: str, cs: str | None = None):
     ctx = context_for(request.form, flows(), cs)
     response = engine.render(ctx, _known(name))
     finish_call_request(ctx)
-    return twiml(response)
+    return answer(ctx, response)
 
 
 @bp.post("/step/<name>/input")
@@ -56,7 +56,7 @@ def step_input(name: str, cs: str | None = None):
     ctx = context_for(request.form, flows(), cs)
     response = engine.handle_input(ctx, _known(name))
     finish_call_request(ctx)
-    return twiml(response)
+    return answer(ctx, response)
 
 
 @bp.post("/status")
