@@ -86,11 +86,15 @@ def finish_call_request(ctx: CallContext) -> None:
 def commit_call_state() -> None:
     """Commit what a voice webhook changed, without waiting for PostgreSQL's WAL flush.
 
-    Call state (step, misses, call steps) is cheap to lose in a database crash: the caller
+    Call state (step, misses) is cheap to lose in a database crash: the caller
     re-presses a key. Waiting for the disk on every keypress was the largest cost of a
     webhook. What must survive a crash commits on its own first with the default durable
     commit: ivr.shares.receive_recording commits a share before any of this runs.
+    A webhook that touched no database (a menu keypress) sends nothing at all.
     """
+    session = db.session()
+    if not (session.in_transaction() or session.new or session.dirty or session.deleted):
+        return
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
     db.session.commit()
