@@ -49,7 +49,7 @@ class Call(db.Model):
 
 
 class CallStep(db.Model):
-    """One step a call passed through and the choice made there (never a PIN or a number)."""
+    """One step a call passed through (no longer written: analytics are CallTally counts; see 0012)."""
 
     __tablename__ = "call_steps"
 
