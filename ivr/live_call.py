@@ -55,7 +55,9 @@ class LiveCall:
 
     @property
     def caller_id(self) -> int | None:
-        """The known caller's id (from the URL state; no query)."""
+        """The caller's id: from the URL state, else the caller row (created now), None if withheld."""
+        if self.state.caller_id is None and self._caller is _UNSET and self._number is not None:
+            self.caller  # noqa: B018 (loads or creates the row, and notes its id in the state)
         return self.state.caller_id
 
     @property
