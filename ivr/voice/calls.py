@@ -1,21 +1,19 @@
-"""Per-call state keyed by CallSid, kept in the database (inspectable by staff and workers)."""
+"""Per-call state keyed by CallSid: in the signed action URLs, and in the database row when it must persist."""
 from __future__ import annotations
 
-from flask import current_app
+from flask import Response, current_app
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
-
-from ivr import callers
-from flask import Response
 from twilio.twiml.voice_response import VoiceResponse
 
+from ivr import callers
 from ivr.call_state import MARK, CallState
-from ivr.twiml import twiml
 from ivr.engine import CallContext
 from ivr.extensions import db
 from ivr.live_call import LiveCall, find_call
 from ivr.models import Call
 from ivr.models.base import utcnow
+from ivr.twiml import twiml
 
 FINAL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
 
