@@ -165,3 +165,22 @@ def test_crisis_from_a_menu_comes_back_there(twilio, app):
     assert "Options. To change the language, press 1." in spoken(after)
     with app.app_context():
         assert db.session.execute(select(CallStep)).first() is None
+
+
+def test_errors_travel_in_the_state_so_a_persistent_fault_ends_kindly(twilio, app, monkeypatch):
+    returning_caller(app, language="es")
+    url = action(post(twilio, action(post(twilio, "/voice/incoming")), Digits="9"))  # options
+    from ivr import engine
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a fault in the flow")
+
+    monkeypatch.setattr(engine, "handle_input", broken)
+    first = post(twilio, url, Digits="1")
+    assert "Perdón, algo falló" in spoken(first)  # the apology in the call's language, from the URL
+    redirect = first.find("Redirect").text
+    assert state_of(redirect).errors == 1 and redirect.endswith("/voice/step/main_menu")
+    menu = post(twilio, redirect)
+    assert state_of(action(menu)).errors == 1
+    second = post(twilio, action(menu).replace("main_menu", "options"), Digits="1")
+    assert second.find("Hangup") is not None and second.find("Redirect") is None
