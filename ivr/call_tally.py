@@ -1,7 +1,8 @@
 """Call analytics counted in aggregate: one counter per UTC day and event, no per-call rows.
 
 Events: a section a call reached ("stories", "circles", "shares", "crisis"; once per call, the
-call's URL state remembers which) and every crisis-key press ("crisis_press").
+call's URL state remembers which), every crisis-key press ("crisis_press") and the seconds of
+story audio played ("story_seconds", added when a play is counted anyway).
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from ivr.extensions import db
 from ivr.models import CallTally
 
 CRISIS_PRESS = "crisis_press"
+STORY_SECONDS = "story_seconds"  # seconds of story audio played (started), all stories together
 CRISIS_STEP = "crisis"
 
 
@@ -32,14 +34,14 @@ def passed(flags: set[str], step: str, outcome: str | None = None, today: date |
         count(step, today)
 
 
-def count(event: str, today: date | None = None) -> None:
-    """Add one to today's counter for an event (one UPSERT statement, committed with the webhook)."""
+def count(event: str, today: date | None = None, by: int = 1) -> None:
+    """Add `by` to today's counter for an event (one UPSERT statement, committed with the webhook)."""
     day = today or datetime.now(timezone.utc).date()
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(CallTally).values(day=day, event=event, n=1)
+    stmt = insert(CallTally).values(day=day, event=event, n=by)
     db.session.execute(stmt.on_conflict_do_update(index_elements=["day", "event"],
-                                                  set_={"n": CallTally.n + 1}))
+                                                  set_={"n": CallTally.n + by}))
 
 
 def per_day(event: str, first: date, last: date) -> dict[date, int]:

@@ -7,7 +7,7 @@ caller or a call to what they heard (even by the order of plays).
 from __future__ import annotations
 
 
-from ivr import stories
+from ivr import call_tally, stories
 from ivr.actions import keypad
 from ivr.actions import replies as reply_actions
 from ivr.actions.registry import action
@@ -199,6 +199,7 @@ def _play(ctx, response, story) -> None:
     g.play(ctx.url(stories.audio_path(story)))
     reply_actions.speak_offer(ctx, g, story)  # 7 reply, 8 replies: one breath with the crisis key
     stories.count_play(story.id)
+    call_tally.count(call_tally.STORY_SECONDS, by=story.duration_s or 0)  # time in stories, by day only
 
 
 def after_story(ctx, response, story, helped: bool = False) -> None:

@@ -46,3 +46,8 @@ def call_started_at(call_sids: list[str]) -> dict[str, datetime]:
         return {}
     return dict(db.session.execute(
         select(Call.call_sid, Call.started_at).where(Call.call_sid.in_(call_sids))).all())
+
+
+def story_seconds(start: datetime, end: datetime) -> int:
+    """Seconds of story audio played in [start, end), all stories and calls together."""
+    return call_tally.totals([call_tally.STORY_SECONDS], *_days(start, end))[call_tally.STORY_SECONDS]

@@ -271,13 +271,30 @@ def test_counts_under_five_are_shown_as_fewer_than_five(app):
     assert not any(cell == "3" for row in csv_rows for cell in row[1:])
 
 
+def test_time_in_stories_shows_only_when_enough_calls_chose_stories(app):
+    day = date(2026, 3, 5)
+    with app.app_context():
+        for _ in range(4):
+            call_tally.passed(set(), "stories", None, today=day)
+        call_tally.count(call_tally.STORY_SECONDS, today=day, by=600)
+        call_tally.count(call_tally.STORY_SECONDS, today=END + timedelta(days=1), by=6000)  # outside the range
+        db.session.commit()
+        few = dict(reports.build(START, END, now=NOW).tables["time-in-stories"].rows)
+        call_tally.passed(set(), "stories", None, today=day)
+        db.session.commit()
+        enough = dict(reports.build(START, END, now=NOW).tables["time-in-stories"].rows)
+    minutes = "Minutes of stories played (all topics together)"
+    assert few[minutes].hidden and "fewer than 5" in few[minutes].shown and "10" not in few[minutes].shown
+    assert enough["Calls that chose stories"].n == 5 and enough[minutes].shown == "10 min"
+
+
 def test_the_page_and_csv_for_moderators(app, staff):
     seed_month(app)
     moderator = staff("moderator")
     page = moderator.get("/staff/reports/?start=2026-03-01&end=2026-03-31")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert html.count("<svg") == 8 and html.count("<table") == 10
+    assert html.count("<svg") == 8 and html.count("<table") == 11  # time in stories is a table without a chart
     # Charts are drawn on the server: the only script is the shared staff.js (focus and errors), none of the page's own.
     assert "fewer than 5" in html and "<svg" in html
     assert re.findall(r"<script[^>]*>", html) == ['<script src="/static/staff/staff.js" defer>']
