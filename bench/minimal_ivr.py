@@ -25,3 +25,9 @@ def _menu() -> str:
 def menu(name: str | None = None):
     """Return the menu, whatever was asked."""
     return Response(_menu(), content_type="text/xml; charset=utf-8")
+
+
+@app.post("/voice/status")
+def status():
+    """The status callback: nothing to do."""
+    return ("", 204)

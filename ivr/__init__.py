@@ -38,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     web_limits.init_app(app)
     app.register_blueprint(voice.bp)
+    app.register_blueprint(voice.stateful_bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(media.bp)
     app.register_blueprint(story_audio.bp)

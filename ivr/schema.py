@@ -1,5 +1,5 @@
 """Every table of every feature: importing this loads all models (Alembic, the app factory)."""
-from ivr.calls.models import Call, Caller, CallStep, Setting  # noqa: F401
+from ivr.calls.models import Call, Caller, CallStep, CallTally, Setting  # noqa: F401
 from ivr.circles.models import (Circle, CircleCall, CircleFacilitator, CircleParticipant,  # noqa: F401
                                 CircleReminder, CircleSession)
 from ivr.models.guesses import GuessAttempt  # noqa: F401

@@ -1,6 +1,7 @@
 """Structural TwiML helpers for tests: parse the XML, never compare strings."""
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 
@@ -23,3 +24,8 @@ def gather(root: ET.Element) -> ET.Element:
     found = root.findall("Gather")
     assert len(found) == 1, [child.tag for child in root]
     return found[0]
+
+
+def without_state(url: str) -> str:
+    """An action URL without the call-state segment Peerline puts in front of /voice (ivr.call_state)."""
+    return re.sub(r"/c/[^/]+(?=/voice/)", "", url)

@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 from ivr.calls.registry import action
-from ivr.extensions import db
-from ivr.calls.models import CallStep
+from ivr.calls.call_state import HEARD_HOWTO
 
 DIAL_REACHED = {"completed", "answered"}
 
@@ -18,10 +17,11 @@ def route_caller(ctx, step, response):
 def welcome(ctx, step, response):
     """Greet, then ask the language of unknown callers and give first-timers the how-to."""
     ctx.voice.speak(response, "welcome")
-    caller = ctx.caller
-    if caller is None or caller.language is None:
+    # The preferences read with the call (no caller row is created just to say hello).
+    language, heard_howto = ctx.call.saved_preferences()
+    if language is None:
         return "language"
-    if not caller.heard_howto:
+    if not heard_howto:
         return "howto"
     return "main_menu"
 
@@ -40,18 +40,16 @@ def set_language(ctx, step, response):
 @action("howto_heard")
 def howto_heard(ctx, step, response):
     """Remember that this caller has heard (or skipped) the how-to."""
+    ctx.call.flags.add(HEARD_HOWTO)
     if ctx.caller is not None:
         ctx.caller.heard_howto = True
     return "main_menu"
 
 
 def _heard_howto(ctx) -> bool:
-    if ctx.caller is not None and ctx.caller.heard_howto:
+    if HEARD_HOWTO in ctx.call.flags:
         return True
-    seen = db.session.execute(
-        db.select(CallStep.id).filter_by(call_id=ctx.call.id, step="howto_done").limit(1)
-    ).first()
-    return seen is not None
+    return ctx.caller is not None and ctx.caller.heard_howto
 
 
 @action("crisis_dial")

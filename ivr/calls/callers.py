@@ -34,6 +34,14 @@ def number_hash(number: str | None, key: str) -> str | None:
     return hmac.new(key.encode(), cleaned.encode(), hashlib.sha256).hexdigest()
 
 
+def find(number: str | None, key: str) -> Caller | None:
+    """The saved Caller for this number, if any (one read by HMAC; nothing is created)."""
+    digest = number_hash(number, key)
+    if digest is None:
+        return None
+    return db.session.execute(db.select(Caller).filter_by(number_hash=digest)).scalar_one_or_none()
+
+
 def find_or_create(number: str | None, key: str) -> Caller | None:
     """The Caller for this number (created on first call), or None for a withheld number."""
     digest = number_hash(number, key)

@@ -5,10 +5,12 @@ from dataclasses import dataclass, field
 
 from twilio.twiml.voice_response import VoiceResponse
 
+from ivr.calls import tally as call_tally
 from ivr.calls.registry import ACTIONS
-from ivr.extensions import db
+from ivr.calls.call_state import MARK, PREFIX
 from ivr.calls.flow import BACK_KEY, CRISIS_KEY, CRISIS_STEP, REPEAT_KEY, FlowSet, Step
-from ivr.calls.models import Call, Caller, CallStep
+from ivr.calls.live_call import LiveCall
+from ivr.calls.models import Caller
 from ivr.calls.twiml import Voice, slow_digits
 
 # A caller who presses keys is trying: misses never end a call. The first miss at a menu
@@ -32,14 +34,14 @@ def crisis_values(config) -> dict:
 class CallContext:
     """Everything a step or action needs about the call in progress."""
 
-    call: Call
+    call: LiveCall
     flows: FlowSet
     config: dict
     form: dict = field(default_factory=dict)
 
     @property
     def caller(self) -> Caller | None:
-        """The known caller, or None when caller ID was withheld."""
+        """The known caller (created when first needed), or None when caller ID was withheld."""
         return self.call.caller
 
     @property
@@ -57,12 +59,19 @@ class CallContext:
         return self.config["PUBLIC_BASE_URL"] + path
 
     def step_url(self, name: str, suffix: str = "") -> str:
-        """URL that renders a step (suffix "/input" for the step's input handler)."""
-        return self.url(f"/voice/step/{name}{suffix}")
+        """URL that renders a step (suffix "/input"), carrying the call's state (Twilio signs it).
+
+        The state is filled in when the response is finished (ivr.voice.calls.answer): what the
+        caller does next starts from the state this whole answer leaves behind.
+        """
+        return self.url(f"{PREFIX}/{MARK}/voice/step/{name}{suffix}")
 
     def log(self, step: str, outcome: str | None = None) -> None:
-        """Record the step this call passed through (never digits of a sensitive step)."""
-        db.session.add(CallStep(call_id=self.call.id, step=step, outcome=outcome))
+        """Count what call analytics need: a section's first visit in this call, each crisis press.
+
+        Nothing is written per keypress and nothing records one call's path.
+        """
+        call_tally.passed(self.call.flags, step, outcome)
 
 
 def render(ctx: CallContext, name: str, response: VoiceResponse | None = None, depth: int = 0) -> VoiceResponse:

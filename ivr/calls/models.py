@@ -1,9 +1,9 @@
 """Callers, calls and the steps they take; small key/value settings."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Boolean
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ivr.extensions import db
@@ -41,12 +41,15 @@ class Call(db.Model):
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     duration_s: Mapped[int | None] = mapped_column(Integer)
+    # The rest of the state (ivr.call_state) for webhooks that arrive without it in their URL.
+    flags: Mapped[str | None] = mapped_column(String(16))
+    unlocked: Mapped[str | None] = mapped_column(String(200))
 
     caller: Mapped[Caller | None] = relationship()
 
 
 class CallStep(db.Model):
-    """One step a call passed through and the choice made there (never a PIN or a number)."""
+    """One step a call passed through (no longer written: analytics are CallTally counts; see 0012)."""
 
     __tablename__ = "call_steps"
 
@@ -55,6 +58,19 @@ class CallStep(db.Model):
     step: Mapped[str] = mapped_column(String(64))
     outcome: Mapped[str | None] = mapped_column(String(32))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CallTally(db.Model):
+    """Call analytics as counts per UTC day: sections reached (once per call) and crisis presses.
+
+    Counted in aggregate, so no row holds a number, a caller or the path of one call.
+    """
+
+    __tablename__ = "call_tallies"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    event: Mapped[str] = mapped_column(String(24), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Setting(db.Model):

@@ -8,15 +8,19 @@ from twilio.twiml.voice_response import VoiceResponse
 from sqlalchemy.exc import OperationalError, TimeoutError as SATimeoutError
 from werkzeug.exceptions import HTTPException
 
-from ivr import database
 from ivr.calls import engine
+from ivr.calls.call_state import PREFIX, CallState, StateError
+from ivr import database
 from ivr.signing import require_twilio_signature
 from ivr.calls.twiml import Voice, twiml
-from ivr.calls.state import commit_call_state, context_for, end_call, note_error, start_call
+from ivr.calls.state import answer, context_for, end_call, finish_call_request, note_error, start_call
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 bp.before_request(require_twilio_signature)
+# The same step routes behind the call's state segment (ivr.call_state), signed by Twilio like the rest.
+stateful_bp = Blueprint("voice_state", __name__, url_prefix=PREFIX + "/<cs>/voice")
+stateful_bp.before_request(require_twilio_signature)
 
 
 def flows():
@@ -30,26 +34,29 @@ def incoming():
     call = start_call(request.form)
     ctx = engine.CallContext(call=call, flows=flows(), config=current_app.config, form=request.form)
     response = engine.render(ctx, flows().start)
-    commit_call_state()
-    return twiml(response)
+    call.insert_row()  # the one write: the call (for reports, status and URL-less webhooks)
+    database.commit()
+    return answer(ctx, response)
 
 
 @bp.post("/step/<name>")
-def step(name: str):
+@stateful_bp.post("/step/<name>")
+def step(name: str, cs: str | None = None):
     """Render a step (the target of <Redirect>s)."""
-    ctx = context_for(request.form, flows())
+    ctx = context_for(request.form, flows(), cs)
     response = engine.render(ctx, _known(name))
-    commit_call_state()
-    return twiml(response)
+    finish_call_request(ctx)
+    return answer(ctx, response)
 
 
 @bp.post("/step/<name>/input")
-def step_input(name: str):
+@stateful_bp.post("/step/<name>/input")
+def step_input(name: str, cs: str | None = None):
     """A step's Gather or Dial action: act on the caller's input."""
-    ctx = context_for(request.form, flows())
+    ctx = context_for(request.form, flows(), cs)
     response = engine.handle_input(ctx, _known(name))
-    commit_call_state()
-    return twiml(response)
+    finish_call_request(ctx)
+    return answer(ctx, response)
 
 
 @bp.post("/status")
@@ -67,6 +74,7 @@ def _known(name: str) -> str:
 
 
 @bp.errorhandler(Exception)
+@stateful_bp.errorhandler(Exception)
 def apologise(exc: Exception):
     """Any failure becomes TwiML that apologises, gives the crisis number and moves on."""
     if isinstance(exc, HTTPException) and exc.code < 500:
@@ -78,17 +86,34 @@ def apologise(exc: Exception):
         # The database itself failed (maybe hung): touching it again would spend the seconds
         # Twilio gives us, so apologise at once and end kindly with the crisis number.
         database.discard()
-        errors, language = 99, None
+        errors, language, state = 99, None, None
     else:
         database.rollback()
-        errors, language = note_error(sid)
+        state = _state_in_url()
+        if state is not None:  # the count travels on, like the rest of the call's state
+            state.errors += 1
+            errors, language = state.errors, state.language
+        else:
+            errors, language = note_error(sid)
     voice = Voice(flows().prompts, language or config["DEFAULT_LANGUAGE"], config["PUBLIC_BASE_URL"],
                   engine.crisis_values(config))
     response = VoiceResponse()
     voice.speak(response, "error_apology")
     if errors <= 1 and not request.path.endswith("/main_menu/input"):
-        response.redirect(config["PUBLIC_BASE_URL"] + "/voice/step/main_menu", method="POST")
+        segment = f"{PREFIX}/{state.encode()}" if state is not None else ""
+        response.redirect(config["PUBLIC_BASE_URL"] + segment + "/voice/step/main_menu", method="POST")
     else:
         voice.speak(response, "goodbye")
         response.hangup()
     return twiml(response)
+
+
+def _state_in_url() -> CallState | None:
+    """The call state this request carried in its URL, if any (and readable)."""
+    encoded = (request.view_args or {}).get("cs")
+    if not encoded:
+        return None
+    try:
+        return CallState.decode(encoded)
+    except StateError:
+        return None

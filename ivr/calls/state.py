@@ -1,28 +1,31 @@
-"""Per-call state keyed by CallSid, kept in the database (inspectable by staff and workers)."""
+"""Per-call state keyed by CallSid: in the signed action URLs, and in the database row when it must persist."""
 from __future__ import annotations
 
-from flask import current_app
+from flask import Response, current_app
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
+from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.calls import callers
+from ivr.calls.call_state import MARK, CallState
 from ivr.calls.engine import CallContext
 from ivr.extensions import db
+from ivr.calls.live_call import LiveCall, find_call
 from ivr.calls.models import Call
 from ivr.models.base import utcnow
+from ivr.calls.twiml import twiml
 
 FINAL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
 
 
-def start_call(form) -> Call:
-    """The Call for this CallSid, created on first sight (Twilio may retry the webhook)."""
-    sid = form.get("CallSid", "")
-    call = find_call(sid)
-    if call is not None:
-        return call
-    caller = callers.find_or_create(form.get("From"), current_app.config["CALLER_HASH_KEY"])
+def start_call(form) -> LiveCall:
+    """A new call (/voice/incoming): one read of the caller's saved preferences, nothing written yet."""
+    key = current_app.config["CALLER_HASH_KEY"]
+    caller = callers.find(form.get("From"), key)
     language = (caller.language if caller and caller.language else None) or current_app.config["DEFAULT_LANGUAGE"]
-    return insert_call(Call(call_sid=sid, caller=caller, language=language))
+    state = CallState(language=language, caller_id=caller.id if caller else None)
+    known = {"caller": caller} if caller is not None or callers.number_hash(form.get("From"), key) is None else {}
+    return LiveCall(form.get("CallSid", ""), state, number=form.get("From"), hash_key=key, **known)
 
 
 def insert_call(call: Call) -> Call:
@@ -42,15 +45,22 @@ def start_outbound_call(sid: str, *, caller_id: int | None, language: str) -> Ca
     return find_call(sid) or insert_call(Call(call_sid=sid, caller_id=caller_id, language=language))
 
 
-def find_call(sid: str) -> Call | None:
-    """The Call with this CallSid, if any."""
-    return db.session.execute(db.select(Call).filter_by(call_sid=sid)).scalar_one_or_none()
+def context_for(form, flows, encoded_state: str | None = None) -> CallContext:
+    """The CallContext of a webhook: state from the signed URL, else from the calls row.
 
-
-def context_for(form, flows) -> CallContext:
-    """The CallContext of a webhook request, creating the Call if Twilio skipped /incoming."""
-    call = find_call(form.get("CallSid", "")) or start_call(form)
-    return CallContext(call=call, flows=flows, config=current_app.config, form=form)
+    Only webhooks without a state segment read the row (created if Twilio skipped /incoming).
+    """
+    sid = form.get("CallSid", "")
+    key = current_app.config["CALLER_HASH_KEY"]
+    if encoded_state is not None:
+        live = LiveCall(sid, CallState.decode(encoded_state), number=form.get("From"), hash_key=key)
+    else:
+        row = find_call(sid)
+        if row is None:
+            live = start_call(form)
+            row = live.row
+        live = LiveCall(sid, CallState.of_row(row), number=form.get("From"), hash_key=key, row=row)
+    return CallContext(call=live, flows=flows, config=current_app.config, form=form)
 
 
 def end_call(form) -> None:
@@ -78,16 +88,29 @@ def note_error(sid: str) -> tuple[int, str | None]:
     except Exception:  # the database itself may be what failed
         db.session.rollback()
         return 99, None
+def answer(ctx: CallContext, response: VoiceResponse) -> Response:
+    """The TwiML of a step webhook, its action URLs carrying the state this answer leaves behind."""
+    return twiml(response, {MARK: ctx.call.state.encode()})
+
+
+def finish_call_request(ctx: CallContext) -> None:
+    """End a step webhook: write the state onto the row only if this request touched it, then commit."""
+    ctx.call.save_to_row()
+    commit_call_state()
 
 
 def commit_call_state() -> None:
     """Commit what a voice webhook changed, without waiting for PostgreSQL's WAL flush.
 
-    Call state (step, misses, call steps) is cheap to lose in a database crash: the caller
+    Call state (step, misses) is cheap to lose in a database crash: the caller
     re-presses a key. Waiting for the disk on every keypress was the largest cost of a
     webhook. What must survive a crash commits on its own first with the default durable
     commit: ivr.shares.receive_recording commits a share before any of this runs.
+    A webhook that touched no database (a menu keypress) sends nothing at all.
     """
+    session = db.session()
+    if not (session.in_transaction() or session.new or session.dirty or session.deleted):
+        return
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
     db.session.commit()

@@ -9,9 +9,12 @@ from ivr.calls.prompts import Prompts
 CONTENT_TYPE = "text/xml; charset=utf-8"
 
 
-def twiml(response: VoiceResponse) -> Response:
-    """Wrap a VoiceResponse as an HTTP response Twilio accepts."""
-    return Response(str(response), status=200, content_type=CONTENT_TYPE)
+def twiml(response: VoiceResponse, fill: dict[str, str] | None = None) -> Response:
+    """Wrap a VoiceResponse as an HTTP response Twilio accepts (`fill`: marks to replace, e.g. call state)."""
+    body = str(response)
+    for mark, value in (fill or {}).items():
+        body = body.replace(mark, value)
+    return Response(body, status=200, content_type=CONTENT_TYPE)
 
 
 def slow_digits(number: str) -> str:

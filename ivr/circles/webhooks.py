@@ -7,15 +7,19 @@ import logging
 from flask import abort, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr import database, jobs, twilio_ids
+from ivr import jobs, twilio_ids
 from ivr.circles import control as circle_control
 from ivr.circles import domain as circles
-from ivr.circles import roster as circle_roster
 from ivr.calls import engine
 from ivr.circles import reminders
 from ivr.calls.twiml import Voice, twiml
-from ivr.calls.state import start_outbound_call
+from ivr.calls.call_state import CallState
+from ivr.calls.live_call import LiveCall
+from ivr.calls.state import answer
 from ivr.calls.routes import bp, flows
+from ivr import database
+from ivr.calls.state import start_outbound_call
+from ivr.circles import roster as circle_roster
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +115,9 @@ def circle_reminder_call():
                                language=reminder.language if reminder else current_app.config["DEFAULT_LANGUAGE"])
     state = circles.call_state(sid)
     state.reminder_id = reminder.id if reminder else None
-    ctx = engine.CallContext(call=call, flows=flows(), config=current_app.config, form=request.form)
+    live = LiveCall(sid, CallState.of_row(call), row=call)  # no caller number: it is our own
+    ctx = engine.CallContext(call=live, flows=flows(), config=current_app.config, form=request.form)
     response = engine.render(ctx, "entry_circle_reminder")
+    live.save_to_row()
     database.commit()
-    return twiml(response)
+    return answer(ctx, response)

@@ -93,7 +93,7 @@ def build(start: date, end: date, now: datetime | None = None) -> Report:
         ("Calls", _calls(start, end, lo, hi)),
         ("Crisis key and crisis-tier shares", _crisis(start, end, lo, hi)),
         ("Voice shares and moderation", _shares(start, end, lo, hi, now)),
-        ("Stories", _stories()),
+        ("Stories", _stories(lo, hi)),
         ("Circles", _circles(lo, hi, now)),
     ])
 
@@ -112,7 +112,7 @@ def _calls(start, end, lo, hi) -> list[Table]:
 
 def _crisis(start, end, lo, hi) -> list[Table]:
     presses = Table("crisis-per-day", "Crisis-key presses per day", ("Day", "Presses"),
-                    figures.per_day(calls.crisis_presses(lo, hi), start, end), "columns")
+                    figures.per_day_counts(calls.crisis_presses(lo, hi), start, end), "columns")
     crisis = sources.crisis_shares(lo, hi)
     started = calls.call_started_at([s.call_sid for s in crisis if s.call_sid])
     waits = [(figures.aware(s.followed_up_at) - figures.aware(started.get(s.call_sid) or s.created_at)).total_seconds()
@@ -151,13 +151,26 @@ def _shares(start, end, lo, hi, now) -> list[Table]:
     return [received, review, queue]
 
 
-def _stories() -> list[Table]:
+def _stories(lo, hi) -> list[Table]:
     rows = [(topic, Count(published), Count(plays), Count(helped))
             for topic, published, plays, helped in sources.stories_by_topic()]
-    return [Table("stories-by-topic", "Stories played and “this helped me” per topic",
+    return [_time_in_stories(lo, hi), Table("stories-by-topic", "Stories played and “this helped me” per topic",
                   ("Topic", "Stories published now", "Plays", "“This helped me”"), rows, "bars", chart_col=2,
                   note="Plays and “this helped me” are counted without dates, so no call can be tied to a story: "
                        "these are totals since each story was published, whatever the dates chosen.")]
+
+
+def _time_in_stories(lo, hi) -> Table:
+    """Minutes of stories played, shown only when enough calls chose stories to name nobody."""
+    calls_in_stories = Count(calls.choices(lo, hi)["stories"])
+    minutes = round(calls.story_seconds(lo, hi) / 60)
+    shown = (Figure(f"{minutes} min") if calls_in_stories.n >= figures.SMALL
+             else Figure(f"not shown ({figures.FEWER} calls)" if calls_in_stories.n else "none",
+                         hidden=bool(calls_in_stories.n)))
+    return Table("time-in-stories", "Time in stories", ("Figure", "Value"), [
+        ("Calls that chose stories", calls_in_stories),
+        ("Minutes of stories played (all topics together)", shown),
+    ], note="Counted per day for all stories together, never per story or per call.")
 
 
 def _circles(lo, hi, now) -> list[Table]:

@@ -1,22 +1,26 @@
 """Where the reports read calls from: the only functions that know how call analytics are stored.
 
-Today a call is a row in `calls` and each step it passed a row in `call_steps`. If that recording
-changes, only these functions change; they return bare timestamps and counts, never a call id,
-a caller or the path of one call.
+A call is a row in `calls` (when it began and ended); what calls chose and each crisis-key press
+are counted per UTC day in `call_tallies` (ivr.call_tally), never as one call's path. They return
+bare timestamps and counts, never a call id, a caller or the path of one call.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from ivr.calls import tally as call_tally
 from ivr.extensions import db
-from ivr.calls.models import Call, CallStep
+from ivr.calls.models import Call
 
 #: What a caller chose, by the flow step that choice leads to (flows/*.toml).
 CHOICE_STEPS = {"stories": "stories", "circles": "circles", "shares": "shares", "crisis": "crisis key"}
-#: The step every crisis-key press (0 from any menu) passes through.
-CRISIS_STEP = "crisis"
+
+
+def _days(start: datetime, end: datetime) -> tuple[date, date]:
+    """The UTC days a [start, end) range of whole days covers."""
+    return start.date(), (end - timedelta(microseconds=1)).date()
 
 
 def call_starts(start: datetime, end: datetime) -> list[datetime]:
@@ -26,24 +30,14 @@ def call_starts(start: datetime, end: datetime) -> list[datetime]:
 
 
 def choices(start: datetime, end: datetime) -> dict[str, int]:
-    """How many calls reached each choice in [start, end) (a call counts once per choice)."""
-    rows = db.session.execute(
-        select(CallStep.step, func.count(func.distinct(CallStep.call_id)))
-        .where(CallStep.step.in_(CHOICE_STEPS), CallStep.at >= start, CallStep.at < end)
-        .group_by(CallStep.step)).all()
-    found = dict(rows)
-    return {label: int(found.get(step, 0)) for step, label in CHOICE_STEPS.items()}
+    """How many calls reached each choice in [start, end) (a call counts once per choice and day)."""
+    found = call_tally.totals(list(CHOICE_STEPS), *_days(start, end))
+    return {label: found[step] for step, label in CHOICE_STEPS.items()}
 
 
-def crisis_presses(start: datetime, end: datetime) -> list[datetime]:
-    """When the crisis step was entered in [start, end).
-
-    Entering the step is logged without an outcome; the dial's result is logged again on the same
-    step with Twilio's DialCallStatus, so only outcome-less rows are presses.
-    """
-    return list(db.session.execute(
-        select(CallStep.at).where(CallStep.step == CRISIS_STEP, CallStep.outcome.is_(None),
-                                  CallStep.at >= start, CallStep.at < end)).scalars())
+def crisis_presses(start: datetime, end: datetime) -> dict[date, int]:
+    """Crisis-key presses on each UTC day of [start, end) (days without any are left out)."""
+    return call_tally.per_day(call_tally.CRISIS_PRESS, *_days(start, end))
 
 
 def call_started_at(call_sids: list[str]) -> dict[str, datetime]:
@@ -52,3 +46,8 @@ def call_started_at(call_sids: list[str]) -> dict[str, datetime]:
         return {}
     return dict(db.session.execute(
         select(Call.call_sid, Call.started_at).where(Call.call_sid.in_(call_sids))).all())
+
+
+def story_seconds(start: datetime, end: datetime) -> int:
+    """Seconds of story audio played in [start, end), all stories and calls together."""
+    return call_tally.totals([call_tally.STORY_SECONDS], *_days(start, end))[call_tally.STORY_SECONDS]

@@ -83,6 +83,11 @@ def per_day(moments: list[datetime], start: date, end: date) -> list[tuple[date,
     return [(d, Count(n)) for d, n in counts.items()]
 
 
+def per_day_counts(counts: dict[date, int], start: date, end: date) -> list[tuple[date, Count]]:
+    """Counts already kept per UTC day, for each day of the range (every day listed, zeros too)."""
+    return [(d, Count(counts.get(d, 0))) for d in days(start, end)]
+
+
 def per_hour(moments: list[datetime]) -> list[tuple[int, Count]]:
     """How many moments fall in each UTC hour of the day (0-23)."""
     counts = [0] * 24

@@ -7,14 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from sqlalchemy import select
 
 from ivr import guesses
 from ivr.shares import domain as shares
 from ivr.calls import keypad
 from ivr.calls.registry import action
-from ivr.extensions import db
-from ivr.calls.models import CallStep
 from ivr.shares.models import Share
 
 CRISIS = "0"
@@ -113,16 +110,13 @@ def pin_entered(ctx, step, response, door: Door, fits: Callable[[Share], bool]) 
         keypad.miss(ctx, step, response, door.no_match if pin else "no_input", lambda r: ask_reference(ctx, r, door))
         return None
     keypad.chose(ctx)
-    ctx.log(step.name, f"unlock:{share.id}")
-    db.session.flush()
+    ctx.call.unlocked.add(share.id)  # travels in the call's URL state (ivr.call_state)
     return share
 
 
 def unlocked(ctx, door: Door, share_id: int) -> bool:
     """True if this call opened the share with its reference and PIN."""
-    return db.session.execute(
-        select(CallStep.id).filter_by(call_id=ctx.call.id, step=door.pin_step, outcome=f"unlock:{share_id}").limit(1)
-    ).first() is not None
+    return share_id in ctx.call.unlocked
 
 
 def _over_the_limit(ctx, step, response, share: Share | None) -> str | None:

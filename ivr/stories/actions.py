@@ -6,15 +6,14 @@ caller or a call to what they heard (even by the order of plays).
 """
 from __future__ import annotations
 
-from sqlalchemy import select
 
+from ivr.calls import tally as call_tally
 from ivr.stories import domain as stories
 from ivr.calls import keypad
 from ivr.stories import reply_actions
-from ivr.stories.player_keys import PLAY_STEP, after_story
 from ivr.calls.registry import action
-from ivr.extensions import db
-from ivr.calls.models import CallStep
+from ivr.calls.call_state import HEARD_STORY_KEYS
+from ivr.stories.player_keys import PLAY_STEP, after_story
 
 # The one playback key map (KEYMAP.md): the three main keys are spoken, star gives them all.
 BACK, REPLAY, NEXT, HELPED, TOPICS, ALL_CHOICES, CRISIS = "4", "5", "6", "3", "#", "*", "0"
@@ -193,16 +192,13 @@ def _play(ctx, response, story) -> None:
     g.play(ctx.url(stories.audio_path(story)))
     reply_actions.speak_offer(ctx, g, story)  # 7 reply, 8 replies: one breath with the crisis key
     stories.count_play(story.id)
+    call_tally.count(call_tally.STORY_SECONDS, by=story.duration_s or 0)  # time in stories, by day only
 
 
 def _key_map_once(ctx, parent) -> None:
-    seen = db.session.execute(
-        select(CallStep.id).filter_by(call_id=ctx.call.id, step="story_keys").limit(1)
-    ).first()
-    if seen is None:
+    if HEARD_STORY_KEYS not in ctx.call.flags:
         ctx.voice.speak(parent, "story_keys")
-        ctx.log("story_keys")
-        db.session.flush()
+        ctx.call.flags.add(HEARD_STORY_KEYS)
 
 
 def _length(ctx, seconds: int) -> str:

@@ -10,13 +10,15 @@ import re
 import statistics
 from collections import Counter
 from datetime import date, datetime, time, timedelta, timezone
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
 
 from ivr import reports
+from ivr.calls import tally as call_tally
 from ivr.extensions import db
-from ivr.calls.models import Call, CallStep
+from ivr.calls.models import Call
 from ivr.circles.models import Circle, CircleParticipant, CircleReminder, CircleSession
 from ivr.shares.models import Share
 from ivr.stories.models import Story, Topic
@@ -36,9 +38,20 @@ def aware(moment):
     return None if moment is None else (moment if moment.tzinfo else moment.replace(tzinfo=UTC))
 
 
+#: (call sid, step, outcome, moment) of every step the seeded calls passed, for the expected figures.
+STEPS: list[tuple[str, str, str | None, datetime]] = []
+
+
+def pass_step(sid: str, flags: set, step: str, outcome: str | None, moment: datetime) -> None:
+    """A seeded call passes a step: counted by the engine's own rule, remembered here for the expectations."""
+    STEPS.append((sid, step, outcome, moment))
+    call_tally.passed(flags, step, outcome, today=moment.date())
+
+
 def seed_month(app, seed: int = 16) -> None:
     """Calls, steps, shares, stories, circles, meetings and reminders in and around March 2026."""
     rng = random.Random(seed)
+    STEPS.clear()
     with app.app_context():
         days = [START - timedelta(days=2) + timedelta(days=i) for i in range(35)]  # 27 Feb .. 2 Apr
         n = 0
@@ -56,15 +69,15 @@ def seed_month(app, seed: int = 16) -> None:
                         steps.append(("crisis", "completed"))  # the dial's result: not a second press
                     if choice == "stories" and rng.random() < 0.5:
                         steps.append(("stories", None))  # the same call choosing again counts once
+                flags: set = set()
                 for i, (step, outcome) in enumerate(steps):
-                    db.session.add(CallStep(call_id=call.id, step=step, outcome=outcome,
-                                            at=started + timedelta(seconds=20 * i)))
+                    pass_step(call.call_sid, flags, step, outcome, started + timedelta(seconds=20 * i))
         # The range's edges: the last second of February and the first of April are outside.
         for sid, moment in (("CAedge1", at(START, 0) - timedelta(seconds=1)), ("CAedge2", at(END + timedelta(days=1), 0))):
             call = Call(call_sid=sid, language="en", started_at=moment, status="completed")
             db.session.add(call)
             db.session.flush()
-            db.session.add(CallStep(call_id=call.id, step="crisis", outcome=None, at=moment))
+            pass_step(sid, set(), "crisis", None, moment)
 
         calls = list(db.session.execute(select(Call)).scalars())
         statuses = ["queued", "needs_listening", "published", "rejected", "kept_private", "discarded", "withdrawn"]
@@ -130,7 +143,8 @@ def expected_from_rows(app) -> dict:
     inside = lambda m: m is not None and lo <= aware(m) < hi  # noqa: E731
     with app.app_context():
         calls = list(db.session.execute(select(Call)).scalars())
-        steps = list(db.session.execute(select(CallStep)).scalars())
+        steps = [SimpleNamespace(call_id=sid, step=step, outcome=outcome, at=moment)
+                 for sid, step, outcome, moment in STEPS]
         shares = list(db.session.execute(select(Share)).scalars())
         topics = list(db.session.execute(select(Topic)).scalars())
         stories = list(db.session.execute(select(Story)).scalars())
@@ -250,7 +264,7 @@ def test_counts_under_five_are_shown_as_fewer_than_five(app):
             db.session.add(call)
             db.session.flush()
             if i == 0:
-                db.session.add(CallStep(call_id=call.id, step="crisis", outcome=None, at=at(date(2026, 3, 5), 10, 1)))
+                call_tally.passed(set(), "crisis", None, today=date(2026, 3, 5))
         db.session.commit()
         report = reports.build(START, END, now=NOW)
     day = dict(report.tables["calls-per-day"].rows)[date(2026, 3, 5)]
@@ -260,13 +274,30 @@ def test_counts_under_five_are_shown_as_fewer_than_five(app):
     assert not any(cell == "3" for row in csv_rows for cell in row[1:])
 
 
+def test_time_in_stories_shows_only_when_enough_calls_chose_stories(app):
+    day = date(2026, 3, 5)
+    with app.app_context():
+        for _ in range(4):
+            call_tally.passed(set(), "stories", None, today=day)
+        call_tally.count(call_tally.STORY_SECONDS, today=day, by=600)
+        call_tally.count(call_tally.STORY_SECONDS, today=END + timedelta(days=1), by=6000)  # outside the range
+        db.session.commit()
+        few = dict(reports.build(START, END, now=NOW).tables["time-in-stories"].rows)
+        call_tally.passed(set(), "stories", None, today=day)
+        db.session.commit()
+        enough = dict(reports.build(START, END, now=NOW).tables["time-in-stories"].rows)
+    minutes = "Minutes of stories played (all topics together)"
+    assert few[minutes].hidden and "fewer than 5" in few[minutes].shown and "10" not in few[minutes].shown
+    assert enough["Calls that chose stories"].n == 5 and enough[minutes].shown == "10 min"
+
+
 def test_the_page_and_csv_for_moderators(app, staff):
     seed_month(app)
     moderator = staff("moderator")
     page = moderator.get("/staff/reports/?start=2026-03-01&end=2026-03-31")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert html.count("<svg") == 8 and html.count("<table") == 10
+    assert html.count("<svg") == 8 and html.count("<table") == 11  # time in stories is a table without a chart
     # Charts are drawn on the server: the only script is the shared staff.js (focus and errors), none of the page's own.
     assert "fewer than 5" in html and "<svg" in html
     assert re.findall(r"<script[^>]*>", html) == ['<script src="/static/staff/staff.js" defer>']

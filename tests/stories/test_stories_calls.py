@@ -11,7 +11,7 @@ from ivr.extensions import db
 from ivr.calls.models import CallStep
 from ivr.stories.models import Story
 from tests.stories.factories import NUMBER, add_story, add_topic, returning_caller
-from tests.twiml import gather, parse, spoken
+from tests.twiml import gather, parse, spoken, without_state
 
 BASE = "https://peerline.test"
 
@@ -28,7 +28,7 @@ def press(twilio, step, digits, query="", **kw):
 
 def action_of(root):
     """Path and query of the response's gather action."""
-    url = urlsplit(gather(root).get("action"))
+    url = urlsplit(without_state(gather(root).get("action")))
     return url.path, "?" + url.query if url.query else ""
 
 
@@ -204,3 +204,12 @@ def test_a_story_unpublished_while_playing_restarts_the_topic(twilio, app, libra
     assert story_of(root) == library["new"]
     root = press(twilio, "story_play", "", f"?s={library['old']}")  # it ended: the newest again
     assert story_of(root) == library["new"]
+
+
+def test_time_in_stories_is_counted_per_day_for_all_stories_together(twilio, app, library):
+    press(twilio, "stories", "2")  # the newest grief story plays: 185 s
+    press(twilio, "story_play", "5", f"?s={library['new']}")  # again: the time counts twice, like the plays
+    with app.app_context():
+        from ivr.calls.models import CallTally
+        rows = db.session.execute(select(CallTally).where(CallTally.event == "story_seconds")).scalars().all()
+        assert [(r.n, r.day) for r in rows] == [(370, rows[0].day)]  # one row a day: no story, no call
