@@ -236,6 +236,14 @@ def max_rate(service_s: float, servers: int, base_p99_s: float) -> float:
 
 # ---------------------------------------------------------------- per-request profile
 
+def where(filename: str) -> str:
+    """A profiled function's file, short: from ivr/ inward for Peerline's own, else folder/file."""
+    parts = Path(filename).parts
+    if "ivr" in parts:
+        return "/".join(parts[len(parts) - 1 - parts[::-1].index("ivr"):])
+    return f"{Path(filename).parent.name}/{Path(filename).name}"
+
+
 def profile(kind: str, n: int) -> None:
     """Profile n requests of one kind in-process (Flask test client, the same signed requests)."""
     os.environ.update(ENV)
@@ -281,7 +289,8 @@ def profile(kind: str, n: int) -> None:
     stats = pstats.Stats(profiler)
     cum: dict[str, float] = {}
     for (filename, _, func), (_, _, _, ct, _) in stats.stats.items():
-        cum[f"{Path(filename).parent.name}/{Path(filename).name}:{func}"] = max(cum.get(f"{Path(filename).parent.name}/{Path(filename).name}:{func}", 0), ct)
+        key = f"{where(filename)}:{func}"
+        cum[key] = max(cum.get(key, 0), ct)
 
     def share(*names: str) -> float:
         return sum(t for key, t in cum.items() if any(key.endswith(name) for name in names)) / n
@@ -290,8 +299,11 @@ def profile(kind: str, n: int) -> None:
     parts = [
         ("signature check (HMAC over URL + form)", share("ivr/signing.py:signature_ok")),
         ("SQL round trips (statements sent)", sql["s"] / n),
-        ("flow engine (render/handle_input)", share("ivr/engine.py:render", "ivr/engine.py:handle_input")
-         if kind == "keypress" else share("ivr/engine.py:render")),
+        # ivr/engine.py before the feature packages (issue 14), ivr/calls/engine.py after
+        ("flow engine (render/handle_input)",
+         share("ivr/calls/engine.py:render", "ivr/calls/engine.py:handle_input", "ivr/engine.py:render",
+               "ivr/engine.py:handle_input") if kind == "keypress"
+         else share("ivr/calls/engine.py:render", "ivr/engine.py:render")),
         ("TwiML to XML text", share("twiml/__init__.py:to_xml")),
         ("commit / session end", share("orm/session.py:commit") + share("orm/scoping.py:remove")),
     ]
