@@ -72,7 +72,10 @@ def prepare_database(callers: int) -> None:
     admin.dispose()
     env = {**os.environ, **ENV, "PYTHONPATH": str(CODE)}
     subprocess.run([str(BIN / "peerline"), "db", "upgrade"], env=env, check=True, capture_output=True)
-    from ivr.calls import callers as peerline_callers
+    try:
+        from ivr.calls import callers as peerline_callers
+    except ImportError:  # code from before the feature packages (issue 14), measured for "before" figures
+        from ivr import callers as peerline_callers
     engine = create_engine(DB)
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO callers (number_hash, language, heard_howto, created_at, last_call_at) "
