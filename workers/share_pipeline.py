@@ -299,7 +299,7 @@ def _is_crisis(screening) -> bool:
 
 
 def _alert(share_id: int) -> None:
-    """Text on-call about a crisis-tier share (ivr.oncall.alert: now, or a retrying job at the front)."""
+    """Text on-call about a crisis-tier share (ivr.shares.oncall.alert: now, or a retrying job at the front)."""
     oncall.alert(share_id)
 
 

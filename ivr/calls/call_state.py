@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 VERSION = "1"
 PREFIX = "/c"
 #: Stands for the state in URLs built while a response is rendered; the state as it is when
-#: the response is finished replaces it (ivr.voice.calls.answer), so every URL carries the final state.
+#: the response is finished replaces it (ivr.calls.state.answer), so every URL carries the final state.
 MARK = "~cs~"
 _NAME = re.compile(r"^[a-z0-9_]{0,64}$")
 _FIELDS = 10

@@ -61,7 +61,7 @@ class CallContext:
     def step_url(self, name: str, suffix: str = "") -> str:
         """URL that renders a step (suffix "/input"), carrying the call's state (Twilio signs it).
 
-        The state is filled in when the response is finished (ivr.voice.calls.answer): what the
+        The state is filled in when the response is finished (ivr.calls.state.answer): what the
         caller does next starts from the state this whole answer leaves behind.
         """
         return self.url(f"{PREFIX}/{MARK}/voice/step/{name}{suffix}")

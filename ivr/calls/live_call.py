@@ -62,7 +62,7 @@ class LiveCall:
 
     @property
     def flags(self) -> set[str]:
-        """Letters this call has gathered (ivr.call_state)."""
+        """Letters this call has gathered (ivr.calls.call_state)."""
         return self.state.flags
 
     @property

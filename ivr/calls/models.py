@@ -41,7 +41,7 @@ class Call(db.Model):
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     duration_s: Mapped[int | None] = mapped_column(Integer)
-    # The rest of the state (ivr.call_state) for webhooks that arrive without it in their URL.
+    # The rest of the state (ivr.calls.call_state) for webhooks that arrive without it in their URL.
     flags: Mapped[str | None] = mapped_column(String(16))
     unlocked: Mapped[str | None] = mapped_column(String(200))
 

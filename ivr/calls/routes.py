@@ -18,7 +18,7 @@ from ivr.calls.state import answer, context_for, end_call, finish_call_request, 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 bp.before_request(require_twilio_signature)
-# The same step routes behind the call's state segment (ivr.call_state), signed by Twilio like the rest.
+# The same step routes behind the call's state segment (ivr.calls.call_state), signed by Twilio like the rest.
 stateful_bp = Blueprint("voice_state", __name__, url_prefix=PREFIX + "/<cs>/voice")
 stateful_bp.before_request(require_twilio_signature)
 

@@ -22,7 +22,7 @@ CRISIS_STEP = "crisis"
 def passed(flags: set[str], step: str, outcome: str | None = None, today: date | None = None) -> None:
     """Count a step a call passed, if analytics need it: a section once per call, every crisis press.
 
-    `flags` is the call's own set (ivr.call_state), which remembers the sections already counted;
+    `flags` is the call's own set (ivr.calls.call_state), which remembers the sections already counted;
     a step logged again with an outcome (the crisis dial's result) is not a new visit.
     """
     if outcome is not None or step not in REACHED:

@@ -1,7 +1,7 @@
 """Where the reports read calls from: the only functions that know how call analytics are stored.
 
 A call is a row in `calls` (when it began and ended); what calls chose and each crisis-key press
-are counted per UTC day in `call_tallies` (ivr.call_tally), never as one call's path. They return
+are counted per UTC day in `call_tallies` (ivr.calls.tally), never as one call's path. They return
 bare timestamps and counts, never a call id, a caller or the path of one call.
 """
 from __future__ import annotations

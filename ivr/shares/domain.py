@@ -439,7 +439,7 @@ def set_tier(share_id: int, tier: str, actor: str) -> tuple[Share, str | None]:
     """A moderator ranks a share after listening; returns it and its previous tier.
 
     A needs-listening or failed share joins the ranked queue. Alerting on-call when the tier
-    becomes crisis is the caller's step (ivr.oncall.alert), after committing.
+    becomes crisis is the caller's step (ivr.shares.oncall.alert), after committing.
     """
     if tier not in MODERATOR_TIERS:
         raise ShareError(f"unknown tier {tier!r}")

@@ -110,7 +110,7 @@ def pin_entered(ctx, step, response, door: Door, fits: Callable[[Share], bool]) 
         keypad.miss(ctx, step, response, door.no_match if pin else "no_input", lambda r: ask_reference(ctx, r, door))
         return None
     keypad.chose(ctx)
-    ctx.call.unlocked.add(share.id)  # travels in the call's URL state (ivr.call_state)
+    ctx.call.unlocked.add(share.id)  # travels in the call's URL state (ivr.calls.call_state)
     return share
 
 
