@@ -7,12 +7,11 @@ The `calls` row (keyed by CallSid) is read or written only when something must p
 """
 from __future__ import annotations
 
-from sqlalchemy.dialects import postgresql, sqlite
-
 from ivr.calls import callers
 from ivr.calls.call_state import CallState
 from ivr.extensions import db
 from ivr.calls.models import Call, Caller
+from ivr.models.base import insert
 
 _UNSET = object()
 
@@ -24,8 +23,6 @@ def find_call(sid: str) -> Call | None:
 
 def insert_ignoring_retries(values: dict) -> None:
     """INSERT a calls row in one statement; a retried webhook whose CallSid exists changes nothing."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     db.session.execute(insert(Call).values(**values).on_conflict_do_nothing(index_elements=["call_sid"]))
 
 

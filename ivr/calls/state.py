@@ -3,14 +3,13 @@ from __future__ import annotations
 
 from flask import Response, current_app
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.calls import callers
 from ivr.calls.call_state import MARK, CallState
 from ivr.calls.engine import CallContext
 from ivr.extensions import db
-from ivr.calls.live_call import LiveCall, find_call
+from ivr.calls.live_call import LiveCall, find_call, insert_ignoring_retries
 from ivr.calls.models import Call
 from ivr.models.base import utcnow
 from ivr.calls.twiml import twiml
@@ -28,21 +27,14 @@ def start_call(form) -> LiveCall:
     return LiveCall(form.get("CallSid", ""), state, number=form.get("From"), hash_key=key, **known)
 
 
-def insert_call(call: Call) -> Call:
-    """Add a new Call; if a concurrent retry of the webhook created its CallSid first, return that one."""
-    db.session.add(call)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:
-        return find_call(call.call_sid)
-    return call
-
-
 def start_outbound_call(sid: str, *, caller_id: int | None, language: str) -> Call:
     """The Call for a call Peerline placed, created on first sight; its "From" is our own number,
     so the caller is given (from what the call is for), never looked up from the form."""
-    return find_call(sid) or insert_call(Call(call_sid=sid, caller_id=caller_id, language=language))
+    call = find_call(sid)
+    if call is None:  # a retried webhook that inserted it meanwhile changes nothing
+        insert_ignoring_retries({"call_sid": sid, "caller_id": caller_id, "language": language})
+        call = find_call(sid)
+    return call
 
 
 def context_for(form, flows, encoded_state: str | None = None) -> CallContext:
@@ -88,6 +80,8 @@ def note_error(sid: str) -> tuple[int, str | None]:
     except Exception:  # the database itself may be what failed
         db.session.rollback()
         return 99, None
+
+
 def answer(ctx: CallContext, response: VoiceResponse) -> Response:
     """The TwiML of a step webhook, its action URLs carrying the state this answer leaves behind."""
     return twiml(response, {MARK: ctx.call.state.encode()})

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy.dialects import postgresql, sqlite
-
 from ivr.calls.call_state import REACHED
 from ivr.extensions import db
 from ivr.calls.models import CallTally
+from ivr.models.base import insert
 
 CRISIS_PRESS = "crisis_press"
 STORY_SECONDS = "story_seconds"  # seconds of story audio played (started), all stories together
@@ -37,8 +36,6 @@ def passed(flags: set[str], step: str, outcome: str | None = None, today: date |
 def count(event: str, today: date | None = None, by: int = 1) -> None:
     """Add `by` to today's counter for an event (one UPSERT statement, committed with the webhook)."""
     day = today or datetime.now(timezone.utc).date()
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(CallTally).values(day=day, event=event, n=by)
     db.session.execute(stmt.on_conflict_do_update(index_elements=["day", "event"],
                                                   set_={"n": CallTally.n + by}))
