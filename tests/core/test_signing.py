@@ -46,3 +46,10 @@ def test_no_token_configured_fails_closed(client, app):
     # Even a signature computed with the empty key is refused: no token, no entry.
     sig = RequestValidator("").compute_signature("https://peerline.test/voice/incoming", FORM)
     assert client.post("/voice/incoming", data=FORM, headers={"X-Twilio-Signature": sig}).status_code == 403
+
+
+def test_a_signature_that_is_not_base64_text_is_refused(client, app):
+    # Same length as a real signature, but not ASCII: refused with 403, not an error page.
+    real = RequestValidator(TEST_TOKEN).compute_signature("https://peerline.test/voice/incoming", FORM)
+    odd = "é" * len(real)
+    assert client.post("/voice/incoming", data=FORM, headers={"X-Twilio-Signature": odd}).status_code == 403
