@@ -9,6 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ivr.extensions import db
 from ivr.models.base import utcnow
 
+#: Twilio's CallStatus values that mean the call is over.
+FINAL_STATUSES = ("completed", "busy", "failed", "no-answer", "canceled")
+
 
 class Caller(db.Model):
     """A returning caller, known only by a keyed hash of their number."""

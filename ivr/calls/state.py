@@ -10,12 +10,9 @@ from ivr.calls.call_state import MARK, CallState
 from ivr.calls.engine import CallContext
 from ivr.extensions import db
 from ivr.calls.live_call import LiveCall, find_call, insert_ignoring_retries
-from ivr.calls.models import Call
+from ivr.calls.models import FINAL_STATUSES, Call
 from ivr.models.base import utcnow
 from ivr.calls.twiml import twiml
-
-FINAL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
-
 
 def start_call(form) -> LiveCall:
     """A new call (/voice/incoming): one read of the caller's saved preferences, nothing written yet."""

@@ -30,7 +30,6 @@ JOIN_GRACE = timedelta(minutes=2)
 STALE_SESSION = timedelta(hours=6)
 #: New facilitators choose 6 to 8 digits (older 4-digit PINs still verify).
 PIN_DIGITS = (6, 8)
-FINAL_CALL_STATUSES = ("completed", "busy", "failed", "no-answer", "canceled")
 
 
 class CircleError(ValueError):

@@ -17,10 +17,10 @@ from sqlalchemy import select
 
 from ivr.extensions import db
 from ivr.models.base import utcnow
-from ivr.calls.models import Call
+from ivr.calls.models import FINAL_STATUSES, Call
 from ivr.circles.models import (Circle, CircleCall, CircleParticipant, CircleSession)
 
-from ivr.circles.domain import FINAL_CALL_STATUSES, JOIN_GRACE, MENU_GRACE, session_for_conference
+from ivr.circles.domain import JOIN_GRACE, MENU_GRACE, session_for_conference
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def _holding_places(session: CircleSession, now: datetime | None = None) -> list
     # Someone who hung up in the star menu gets no leave callback; the call's own status does.
     hung_up = set(db.session.execute(
         select(Call.call_sid).where(Call.call_sid.in_([p.call_sid for p in rows if not p.connected]),
-                                    Call.status.in_(FINAL_CALL_STATUSES))
+                                    Call.status.in_(FINAL_STATUSES))
     ).scalars()) if rows else set()
     holding = []
     for p in rows:
