@@ -20,6 +20,11 @@ def commit() -> None:
     db.session.commit()
 
 
+def session_opened() -> bool:
+    """True when this request has opened a database session (read or written anything)."""
+    return db.session.registry.has()
+
+
 def rollback() -> None:
     """Forget every change of the request's open transaction (after a refused change)."""
     db.session.rollback()

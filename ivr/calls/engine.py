@@ -38,6 +38,7 @@ class CallContext:
     flows: FlowSet
     config: dict
     form: dict = field(default_factory=dict)
+    actions_run: int = 0  # actions may read or write anything: a move that ran one is never remembered
 
     @property
     def caller(self) -> Caller | None:
@@ -99,6 +100,7 @@ def render(ctx: CallContext, name: str, response: VoiceResponse | None = None, d
     if name == CRISIS_STEP and ctx.call.step and ctx.call.step not in CRISIS_STEPS:
         ctx.call.return_step = ctx.call.step
     _enter(ctx, step)
+    ctx.actions_run += 1
     next_step = ACTIONS[step.action].render(ctx, step, response)
     if next_step:
         return render(ctx, next_step, response, depth + 1)
@@ -121,6 +123,7 @@ def handle_input(ctx: CallContext, name: str) -> VoiceResponse:
         return miss(ctx, step, response, "no_input")
     if step.kind == "action" or step.kind == "digits":
         handler = ACTIONS[step.action].handle
+        ctx.actions_run += 1
         if handler is None:
             return render(ctx, name, response)
         next_step = handler(ctx, step, response)

@@ -8,11 +8,11 @@ from twilio.twiml.voice_response import VoiceResponse
 from sqlalchemy.exc import OperationalError, TimeoutError as SATimeoutError
 from werkzeug.exceptions import HTTPException
 
-from ivr.calls import engine
-from ivr.calls.call_state import PREFIX, CallState, StateError
+from ivr.calls import engine, menu_moves
+from ivr.calls.call_state import MARK, PREFIX, CallState, StateError
 from ivr import database
 from ivr.signing import require_twilio_signature
-from ivr.calls.twiml import Voice, twiml
+from ivr.calls.twiml import Voice, twiml, twiml_text
 from ivr.calls.state import answer, context_for, end_call, finish_call_request, note_error, start_call
 
 log = logging.getLogger(__name__)
@@ -52,11 +52,20 @@ def step(name: str, cs: str | None = None):
 @bp.post("/step/<name>/input")
 @stateful_bp.post("/step/<name>/input")
 def step_input(name: str, cs: str | None = None):
-    """A step's Gather or Dial action: act on the caller's input."""
+    """A step's Gather or Dial action: act on the caller's input (a move through menus from memory)."""
+    moves = menu_moves.of(current_app)
+    key = moves.key(flows(), name, cs, request.form) if cs is not None else None
+    remembered = moves.recall(key, cs, current_app.config)
+    if remembered is not None:
+        return twiml_text(remembered)
     ctx = context_for(request.form, flows(), cs)
+    ctx.form, ctx.config = form, config = menu_moves.Reads(request.form), menu_moves.Reads(current_app.config)
     response = engine.handle_input(ctx, _known(name))
     finish_call_request(ctx)
-    return answer(ctx, response)
+    body, after = str(response), ctx.call.state.encode()
+    moves.remember(key, cs, after, body, form, config,
+                   pure=ctx.actions_run == 0 and not database.session_opened())
+    return twiml_text(body.replace(MARK, after))
 
 
 @bp.post("/status")

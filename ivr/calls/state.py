@@ -5,6 +5,7 @@ from flask import Response, current_app
 from sqlalchemy import text
 from twilio.twiml.voice_response import VoiceResponse
 
+from ivr import database
 from ivr.calls import callers
 from ivr.calls.call_state import MARK, CallState
 from ivr.calls.engine import CallContext
@@ -99,6 +100,8 @@ def commit_call_state() -> None:
     commit: ivr.shares.receive_recording commits a share before any of this runs.
     A webhook that touched no database (a menu keypress) sends nothing at all.
     """
+    if not database.session_opened():  # a menu move: nothing to commit, no session to make
+        return
     session = db.session()
     if not (session.in_transaction() or session.new or session.dirty or session.deleted):
         return

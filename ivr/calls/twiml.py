@@ -14,6 +14,11 @@ def twiml(response: VoiceResponse, fill: dict[str, str] | None = None) -> Respon
     body = str(response)
     for mark, value in (fill or {}).items():
         body = body.replace(mark, value)
+    return twiml_text(body)
+
+
+def twiml_text(body: str) -> Response:
+    """An HTTP response carrying TwiML already made text."""
     return Response(body, status=200, content_type=CONTENT_TYPE)
 
 

@@ -184,3 +184,13 @@ def test_errors_travel_in_the_state_so_a_persistent_fault_ends_kindly(twilio, ap
     assert state_of(action(menu)).errors == 1
     second = post(twilio, action(menu).replace("main_menu", "options"), Digits="1")
     assert second.find("Hangup") is not None and second.find("Redirect") is None
+
+
+def test_a_webhook_runs_none_of_the_staff_pages_machinery(twilio, app):
+    returning_caller(app)
+    r = twilio.post("/voice/incoming", FORM)
+    assert r.status_code == 200
+    assert "Cookie" not in r.headers.get("Vary", "") and "Set-Cookie" not in r.headers
+    hooks = [getattr(f, "__qualname__", repr(f)) for f in app.before_request_funcs[None] + app.after_request_funcs[None]]
+    assert not [h for h in hooks if "Limiter" in h or "csrf" in h or "LoginManager" in h], hooks
+    assert any("Limiter" in getattr(f, "__qualname__", "") for f in app.before_request_funcs["staff"])

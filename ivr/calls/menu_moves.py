@@ -1,0 +1,127 @@
+"""Menu moves remembered, so a keypress that only moves through menus costs a static answer.
+
+A move through menus is a function of the step, the call state in the signed URL and the key
+pressed: the same inputs give the same TwiML, byte for byte, except for the caller's own id and
+unlocked shares, which pass through the state untouched. So the first caller to press 9 at the
+English main menu builds the answer and later ones are sent the same bytes with their own state
+written in. A move is remembered only when building it ran no action, opened no database
+session, read no form field beyond the keys below and did not walk the whole configuration;
+the settings it read are compared again on every hit. Entries last TTL_S (a prompt recording
+dropped into audio/prompts is heard within a minute) and one process keeps at most LIMIT.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from flask import Flask
+
+from ivr.calls.call_state import MARK
+
+TTL_S = 60.0
+LIMIT = 4096
+#: What the caller did: part of the key, so every other form field read spoils a move.
+INPUTS = ("Digits", "SpeechResult", "FinishedOnKey")
+# Fields of the state segment (ivr.calls.call_state) a pure move carries through unchanged.
+_CALLER, _UNLOCKED = 7, 9
+
+
+class Reads(Mapping):
+    """A read-only view of a form or a configuration that notes which keys were read."""
+
+    def __init__(self, data):
+        self.data = data
+        self.keys_read: set[str] = set()
+        self.whole = False  # iterated, or used through a method we cannot follow
+
+    def __getitem__(self, key):
+        self.keys_read.add(key)
+        return self.data[key]
+
+    def get(self, key, default=None):
+        """The value for key (noted as read), else default."""
+        self.keys_read.add(key)
+        return self.data.get(key, default)
+
+    def __contains__(self, key):
+        self.keys_read.add(key)
+        return key in self.data
+
+    def __iter__(self):
+        self.whole = True
+        return iter(self.data)
+
+    def __len__(self):
+        self.whole = True
+        return len(self.data)
+
+    def __getattr__(self, name):  # getlist, to_dict, ...: allowed, but the move is not remembered
+        self.whole = True
+        return getattr(self.data, name)
+
+
+@dataclass(frozen=True)
+class Move:
+    """One remembered answer: TwiML with the state's place marked, and the state it leaves."""
+
+    body: str
+    state_parts: tuple[str, ...]
+    settings: tuple[tuple[str, object], ...]
+    expires: float
+
+
+class MenuMoves:
+    """The remembered moves of one app (one per process)."""
+
+    def __init__(self, clock=time.monotonic):
+        self._moves: dict[tuple, Move] = {}
+        self._clock = clock
+
+    @staticmethod
+    def key(flows, step: str, encoded_state: str, form) -> tuple | None:
+        """The key of a move: flows, step, state without the caller's own fields, the input."""
+        parts = encoded_state.split(".")
+        if len(parts) <= _UNLOCKED:
+            return None
+        parts[_CALLER] = parts[_UNLOCKED] = ""
+        return (id(flows), step, ".".join(parts), *(form.get(name) for name in INPUTS))
+
+    def recall(self, key: tuple | None, encoded_state: str, config) -> str | None:
+        """The TwiML of a remembered move with this call's state written in, or None."""
+        move = self._moves.get(key) if key is not None else None
+        if move is None or move.expires < self._clock():
+            return None
+        if any(config.get(name) != value for name, value in move.settings):
+            return None
+        parts = encoded_state.split(".")
+        caller, unlocked = parts[_CALLER], parts[_UNLOCKED]
+        if not (caller.isdigit() or not caller) or not all(p.isdigit() for p in unlocked.split("-") if p):
+            return None
+        state = list(move.state_parts)
+        state[_CALLER], state[_UNLOCKED] = caller, unlocked
+        return move.body.replace(MARK, ".".join(state))
+
+    def remember(self, key: tuple | None, before: str, after: str, body: str, form: Reads, config: Reads,
+                 *, pure: bool) -> None:
+        """Keep a move built from `before` to `after` if nothing but its key decided it."""
+        if key is None or not pure or form.whole or config.whole or not form.keys_read <= set(INPUTS):
+            return
+        was, now = before.split("."), after.split(".")
+        if (was[_CALLER], was[_UNLOCKED]) != (now[_CALLER], now[_UNLOCKED]):
+            return
+        if len(self._moves) >= LIMIT:
+            self._moves.pop(next(iter(self._moves)))  # the oldest
+        settings = tuple((name, config.data.get(name)) for name in sorted(config.keys_read))
+        self._moves[key] = Move(body, tuple(now), settings, self._clock() + TTL_S)
+
+    def __len__(self) -> int:
+        return len(self._moves)
+
+
+def of(app: Flask) -> MenuMoves:
+    """The app's remembered moves (made on first use)."""
+    moves = app.extensions.get("peerline.menu_moves")
+    if moves is None:
+        moves = app.extensions["peerline.menu_moves"] = MenuMoves()
+    return moves
