@@ -4,6 +4,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from typing import NamedTuple
+
+from sqlalchemy import bindparam
 
 from ivr.extensions import db
 from ivr.calls.models import Caller
@@ -32,6 +35,28 @@ def number_hash(number: str | None, key: str) -> str | None:
     if cleaned is None:
         return None
     return hmac.new(key.encode(), cleaned.encode(), hashlib.sha256).hexdigest()
+
+
+class Preferences(NamedTuple):
+    """What a returning caller chose on earlier calls."""
+
+    caller_id: int
+    language: str | None
+    heard_howto: bool
+
+
+# Built once: a new call's one read is then a cached statement with one parameter.
+_PREFERENCES = db.select(Caller.id, Caller.language, Caller.heard_howto).where(
+    Caller.number_hash == bindparam("digest"))
+
+
+def preferences(number: str | None, key: str) -> Preferences | None:
+    """A returning caller's saved preferences (one read by HMAC), None if new or withheld."""
+    digest = number_hash(number, key)
+    if digest is None:
+        return None
+    row = db.session.execute(_PREFERENCES, {"digest": digest}).first()
+    return Preferences(row.id, row.language, bool(row.heard_howto)) if row is not None else None
 
 
 def find(number: str | None, key: str) -> Caller | None:

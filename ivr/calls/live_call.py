@@ -7,6 +7,8 @@ The `calls` row (keyed by CallSid) is read or written only when something must p
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from ivr.calls import callers
 from ivr.calls.call_state import CallState
 from ivr.extensions import db
@@ -23,7 +25,13 @@ def find_call(sid: str) -> Call | None:
 
 def insert_ignoring_retries(values: dict) -> None:
     """INSERT a calls row in one statement; a retried webhook whose CallSid exists changes nothing."""
-    db.session.execute(insert(Call).values(**values).on_conflict_do_nothing(index_elements=["call_sid"]))
+    db.session.execute(_insert_call(db.session.get_bind().dialect.name), values)
+
+
+@lru_cache(maxsize=2)
+def _insert_call(dialect: str):
+    # Built once per database (not per call): the table's own INSERT, compiled once and cached.
+    return insert(Call.__table__, dialect).on_conflict_do_nothing(index_elements=["call_sid"])
 
 
 def _state_columns(state: CallState) -> dict:
@@ -36,12 +44,13 @@ class LiveCall:
     """One call's state for this request, with its database row and caller loaded lazily."""
 
     def __init__(self, call_sid: str, state: CallState, *, number: str | None = None, hash_key: str = "",
-                 row: Call | None = None, caller=_UNSET):
+                 row: Call | None = None, caller=_UNSET, preferences: callers.Preferences | None = None):
         self.call_sid = call_sid
         self.state = state
         self._number, self._hash_key = number, hash_key
         self._row = row
         self._caller = caller
+        self._preferences = preferences
 
     # The engine and actions read and set these as they did on the row.
     language = property(lambda self: self.state.language, lambda self, v: setattr(self.state, "language", v))
@@ -81,6 +90,8 @@ class LiveCall:
 
     def saved_preferences(self) -> tuple[str | None, bool]:
         """(language, heard the how-to) saved for this caller, without creating a caller row."""
+        if self._caller is _UNSET and self._preferences is not None:
+            return self._preferences.language, self._preferences.heard_howto
         caller = self._caller if self._caller is not _UNSET else (
             db.session.get(Caller, self.state.caller_id) if self.state.caller_id else None)
         if caller is None:

@@ -13,7 +13,7 @@ from ivr.calls.call_state import MARK, PREFIX, CallState, StateError
 from ivr import database
 from ivr.signing import require_twilio_signature
 from ivr.calls.twiml import Voice, twiml, twiml_text
-from ivr.calls.state import answer, context_for, end_call, finish_call_request, note_error, start_call
+from ivr.calls.state import answer, context_for, end_call, finish_call_request, note_error, open_call
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__, url_prefix="/voice")
@@ -31,7 +31,7 @@ def flows():
 @bp.post("/incoming")
 def incoming():
     """The number's Voice URL: a new call enters the flow at its start step."""
-    call = start_call(request.form)
+    call = open_call(request.form)
     ctx = engine.CallContext(call=call, flows=flows(), config=current_app.config, form=request.form)
     response = engine.render(ctx, flows().start)
     call.insert_row()  # the one write: the call (for reports, status and URL-less webhooks)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Response, current_app
-from sqlalchemy import text
+from sqlalchemy import Integer, bindparam, func, text, update
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr import database
@@ -15,14 +15,21 @@ from ivr.calls.models import FINAL_STATUSES, Call
 from ivr.models.base import utcnow
 from ivr.calls.twiml import twiml
 
+def open_call(form) -> LiveCall:
+    """/voice/incoming: each of its (at most two) statements commits alone, with no BEGIN or COMMIT sent."""
+    database.each_statement_commits()
+    return start_call(form)
+
+
 def start_call(form) -> LiveCall:
-    """A new call (/voice/incoming): one read of the caller's saved preferences, nothing written yet."""
+    """A new call: one read of the caller's saved preferences, nothing written yet."""
     key = current_app.config["CALLER_HASH_KEY"]
-    caller = callers.find(form.get("From"), key)
-    language = (caller.language if caller and caller.language else None) or current_app.config["DEFAULT_LANGUAGE"]
-    state = CallState(language=language, caller_id=caller.id if caller else None)
-    known = {"caller": caller} if caller is not None or callers.number_hash(form.get("From"), key) is None else {}
-    return LiveCall(form.get("CallSid", ""), state, number=form.get("From"), hash_key=key, **known)
+    number = form.get("From")
+    saved = callers.preferences(number, key)
+    language = (saved.language if saved else None) or current_app.config["DEFAULT_LANGUAGE"]
+    state = CallState(language=language, caller_id=saved.caller_id if saved else None)
+    withheld = {"caller": None} if saved is None and callers.number_hash(number, key) is None else {}
+    return LiveCall(form.get("CallSid", ""), state, number=number, hash_key=key, preferences=saved, **withheld)
 
 
 def start_outbound_call(sid: str, *, caller_id: int | None, language: str) -> Call:
@@ -54,16 +61,21 @@ def context_for(form, flows, encoded_state: str | None = None) -> CallContext:
 
 
 def end_call(form) -> None:
-    """Record a final call status; repeats and late callbacks are harmless."""
-    call = find_call(form.get("CallSid", ""))
+    """Record a final call status in one statement; repeats and late callbacks are harmless."""
     status = form.get("CallStatus", "")
-    if call is None or status not in FINAL_STATUSES:
+    if status not in FINAL_STATUSES:
         return
-    call.status = status
-    call.ended_at = call.ended_at or utcnow()
     duration = form.get("CallDuration")
-    if duration and duration.isdigit():
-        call.duration_s = int(duration)
+    database.each_statement_commits()
+    db.session.execute(_END_CALL, {"sid": form.get("CallSid", ""), "status": status, "now": utcnow(),
+                                   "duration": int(duration) if duration and duration.isdigit() else None})
+
+
+# A call ends once: its first end time stays, a repeated callback only restates the status.
+_END_CALL = (update(Call.__table__).where(Call.__table__.c.call_sid == bindparam("sid"))
+             .values(status=bindparam("status"),
+                     ended_at=func.coalesce(Call.__table__.c.ended_at, bindparam("now")),
+                     duration_s=func.coalesce(bindparam("duration", type_=Integer), Call.__table__.c.duration_s)))
 
 
 def note_error(sid: str) -> tuple[int, str | None]:

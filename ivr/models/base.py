@@ -11,7 +11,7 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def insert(model):
+def insert(model, dialect: str | None = None):
     """An INSERT for `model` that can say ON CONFLICT, for the session's database (PostgreSQL or SQLite)."""
-    dialect = db.session.get_bind().dialect.name
+    dialect = dialect or db.session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)

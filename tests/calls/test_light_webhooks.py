@@ -194,3 +194,45 @@ def test_a_webhook_runs_none_of_the_staff_pages_machinery(twilio, app):
     hooks = [getattr(f, "__qualname__", repr(f)) for f in app.before_request_funcs[None] + app.after_request_funcs[None]]
     assert not [h for h in hooks if "Limiter" in h or "csrf" in h or "LoginManager" in h], hooks
     assert any("Limiter" in getattr(f, "__qualname__", "") for f in app.before_request_funcs["staff"])
+
+
+@contextmanager
+def autocommit_flags(app):
+    """For every statement sent: was its connection committing each statement alone?"""
+    seen: list[bool] = []
+    with app.app_context():
+        engine = db.engine
+
+    def listener(conn, cursor, statement, *rest):
+        raw = conn.connection.dbapi_connection  # psycopg says autocommit; sqlite3, isolation_level None
+        seen.append(raw.autocommit is True if engine.dialect.name == "postgresql" else raw.isolation_level is None)
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+
+
+def test_a_new_call_and_its_hang_up_send_no_begin_or_commit(twilio, app):
+    returning_caller(app)
+    with autocommit_flags(app) as incoming:
+        post(twilio, "/voice/incoming")
+    with statements(app) as sent, autocommit_flags(app) as hang_up:
+        r = twilio.post("/voice/status", {**FORM, "CallStatus": "completed", "CallDuration": "42"})
+    assert r.status_code == 204
+    assert incoming == [True, True] and hang_up == [True]
+    assert len(sent) == 1 and sent[0].lstrip().upper().startswith("UPDATE CALLS")
+
+
+def test_a_late_or_repeated_hang_up_keeps_the_first_end(twilio, app):
+    returning_caller(app)
+    post(twilio, "/voice/incoming")
+    twilio.post("/voice/status", {**FORM, "CallStatus": "completed", "CallDuration": "42"})
+    with app.app_context():
+        first = db.session.execute(select(Call)).scalar_one().ended_at
+    twilio.post("/voice/status", {**FORM, "CallStatus": "in-progress"})  # not final: nothing changes
+    twilio.post("/voice/status", {**FORM, "CallStatus": "completed"})  # a repeat without the duration
+    twilio.post("/voice/status", {**FORM, "CallSid": "CAnever", "CallStatus": "completed"})  # unknown call
+    with app.app_context():
+        row = db.session.execute(select(Call)).scalar_one()
+        assert (row.status, row.duration_s, row.ended_at) == ("completed", 42, first)
