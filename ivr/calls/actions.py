@@ -7,13 +7,13 @@ from ivr.calls.call_state import HEARD_HOWTO
 DIAL_REACHED = {"completed", "answered"}
 
 
-@action("route_caller")
+@action("route_caller", pure=True)
 def route_caller(ctx, step, response):
     """Every call starts here; the welcome decides the rest."""
     return "welcome"
 
 
-@action("welcome")
+@action("welcome", pure=True)
 def welcome(ctx, step, response):
     """Greet, then ask the language of unknown callers and give first-timers the how-to."""
     ctx.voice.speak(response, "welcome")
@@ -52,7 +52,7 @@ def _heard_howto(ctx) -> bool:
     return ctx.caller is not None and ctx.caller.heard_howto
 
 
-@action("crisis_dial")
+@action("crisis_dial", pure=True)
 def crisis_dial(ctx, step, response):
     """One warm sentence, then dial the crisis line (or speak its number if we cannot)."""
     voice = ctx.voice
@@ -77,7 +77,7 @@ def crisis_dial_result(ctx, step, response):
     return ctx.call.return_step or "main_menu"
 
 
-@action("crisis_back")
+@action("crisis_back", pure=True)
 def crisis_back(ctx, step, response):
     """Pound after the crisis number: back to where the caller was (a kept recording, a story)."""
     return ctx.call.return_step or "main_menu"

@@ -59,14 +59,6 @@ def preferences(number: str | None, key: str) -> Preferences | None:
     return Preferences(row.id, row.language, bool(row.heard_howto)) if row is not None else None
 
 
-def find(number: str | None, key: str) -> Caller | None:
-    """The saved Caller for this number, if any (one read by HMAC; nothing is created)."""
-    digest = number_hash(number, key)
-    if digest is None:
-        return None
-    return db.session.execute(db.select(Caller).filter_by(number_hash=digest)).scalar_one_or_none()
-
-
 def find_or_create(number: str | None, key: str) -> Caller | None:
     """The Caller for this number (created on first call), or None for a withheld number."""
     digest = number_hash(number, key)

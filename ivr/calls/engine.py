@@ -38,7 +38,9 @@ class CallContext:
     flows: FlowSet
     config: dict
     form: dict = field(default_factory=dict)
-    actions_run: int = 0  # actions may read or write anything: a move that ran one is never remembered
+    #: What makes this answer unrepeatable: an action that is not pure, a count written
+    #: (ivr.calls.menu_moves remembers only answers with none).
+    effects: int = 0
 
     @property
     def caller(self) -> Caller | None:
@@ -72,7 +74,8 @@ class CallContext:
 
         Nothing is written per keypress and nothing records one call's path.
         """
-        call_tally.passed(self.call.flags, step, outcome)
+        if call_tally.passed(self.call.flags, step, outcome):
+            self.effects += 1
 
 
 def render(ctx: CallContext, name: str, response: VoiceResponse | None = None, depth: int = 0) -> VoiceResponse:
@@ -100,7 +103,8 @@ def render(ctx: CallContext, name: str, response: VoiceResponse | None = None, d
     if name == CRISIS_STEP and ctx.call.step and ctx.call.step not in CRISIS_STEPS:
         ctx.call.return_step = ctx.call.step
     _enter(ctx, step)
-    ctx.actions_run += 1
+    if not ACTIONS[step.action].pure:
+        ctx.effects += 1
     next_step = ACTIONS[step.action].render(ctx, step, response)
     if next_step:
         return render(ctx, next_step, response, depth + 1)
@@ -123,7 +127,7 @@ def handle_input(ctx: CallContext, name: str) -> VoiceResponse:
         return miss(ctx, step, response, "no_input")
     if step.kind == "action" or step.kind == "digits":
         handler = ACTIONS[step.action].handle
-        ctx.actions_run += 1
+        ctx.effects += 1
         if handler is None:
             return render(ctx, name, response)
         next_step = handler(ctx, step, response)

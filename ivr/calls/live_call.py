@@ -60,6 +60,11 @@ class LiveCall:
     silences = property(lambda self: self.state.silences, lambda self, v: setattr(self.state, "silences", v))
 
     @property
+    def preferences(self) -> callers.Preferences | None:
+        """The saved preferences read when the call came in (None: a new or withheld caller)."""
+        return self._preferences
+
+    @property
     def caller_id(self) -> int | None:
         """The caller's id: from the URL state, else the caller row (created now), None if withheld."""
         if self.state.caller_id is None and self._caller is _UNSET and self._number is not None:

@@ -1,13 +1,14 @@
-"""Menu moves remembered, so a keypress that only moves through menus costs a static answer.
+"""Answers remembered, so a keypress that only moves through menus costs a static answer.
 
 A move through menus is a function of the step, the call state in the signed URL and the key
-pressed: the same inputs give the same TwiML, byte for byte, except for the caller's own id and
-unlocked shares, which pass through the state untouched. So the first caller to press 9 at the
-English main menu builds the answer and later ones are sent the same bytes with their own state
-written in. A move is remembered only when building it ran no action, opened no database
-session, read no form field beyond the keys below and did not walk the whole configuration;
-the settings it read are compared again on every hit. Entries last TTL_S (a prompt recording
-dropped into audio/prompts is heard within a minute) and one process keeps at most LIMIT.
+pressed (for a new call: the caller's saved preferences): the same inputs give the same TwiML,
+byte for byte, except for the caller's own id and unlocked shares, which pass through the state
+untouched. So the first caller to press 9 at the English main menu builds the answer and later
+ones are sent the same bytes with their own state written in. An answer is remembered only when
+building it ran no action that is not pure (ivr.calls.registry), wrote no count, read no form
+field beyond its inputs and did not walk the whole configuration; the settings it read are
+compared again on every hit. Entries last TTL_S (a prompt recording dropped into audio/prompts is
+heard within a minute) and one process keeps at most LIMIT.
 """
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from flask import Flask
+from typing import Callable
+
+from flask import Flask, current_app, request
 
 from ivr.calls.call_state import MARK
 
@@ -79,16 +82,16 @@ class MenuMoves:
         self._clock = clock
 
     @staticmethod
-    def key(flows, step: str, encoded_state: str, form) -> tuple | None:
-        """The key of a move: flows, step, state without the caller's own fields, the input."""
+    def key(flows, where: str, encoded_state: str, inputs: tuple) -> tuple | None:
+        """The key of a move: flows, step, state without the caller's own fields, the inputs."""
         parts = encoded_state.split(".")
         if len(parts) <= _UNLOCKED:
             return None
         parts[_CALLER] = parts[_UNLOCKED] = ""
-        return (id(flows), step, ".".join(parts), *(form.get(name) for name in INPUTS))
+        return (id(flows), where, ".".join(parts), *inputs)
 
-    def recall(self, key: tuple | None, encoded_state: str, config) -> str | None:
-        """The TwiML of a remembered move with this call's state written in, or None."""
+    def recall(self, key: tuple | None, encoded_state: str, config) -> tuple[str, str] | None:
+        """A remembered move's TwiML with this call's state written in, and that state; or None."""
         move = self._moves.get(key) if key is not None else None
         if move is None or move.expires < self._clock():
             return None
@@ -100,12 +103,13 @@ class MenuMoves:
             return None
         state = list(move.state_parts)
         state[_CALLER], state[_UNLOCKED] = caller, unlocked
-        return move.body.replace(MARK, ".".join(state))
+        after = ".".join(state)
+        return move.body.replace(MARK, after), after
 
     def remember(self, key: tuple | None, before: str, after: str, body: str, form: Reads, config: Reads,
-                 *, pure: bool) -> None:
+                 *, pure: bool, inputs: tuple[str, ...] = INPUTS) -> None:
         """Keep a move built from `before` to `after` if nothing but its key decided it."""
-        if key is None or not pure or form.whole or config.whole or not form.keys_read <= set(INPUTS):
+        if key is None or not pure or form.whole or config.whole or not form.keys_read <= set(inputs):
             return
         was, now = before.split("."), after.split(".")
         if (was[_CALLER], was[_UNLOCKED]) != (now[_CALLER], now[_UNLOCKED]):
@@ -125,3 +129,21 @@ def of(app: Flask) -> MenuMoves:
     if moves is None:
         moves = app.extensions["peerline.menu_moves"] = MenuMoves()
     return moves
+
+
+def answer(key: tuple | None, state: str, build: Callable[[Reads, Reads], tuple], *,
+           inputs: tuple[str, ...] = INPUTS) -> tuple[str, str]:
+    """A webhook's TwiML and the call state it leaves: remembered, or built now and maybe kept.
+
+    `build(form, config)` returns (ctx, response, untouched): untouched is False when the request
+    read or wrote the database beyond what the key already says.
+    """
+    moves = of(current_app)
+    remembered = moves.recall(key, state, current_app.config)
+    if remembered is not None:
+        return remembered
+    form, config = Reads(request.form), Reads(current_app.config)
+    ctx, response, untouched = build(form, config)
+    body, after = str(response), ctx.call.state.encode()
+    moves.remember(key, state, after, body, form, config, pure=untouched and ctx.effects == 0, inputs=inputs)
+    return body.replace(MARK, after), after

@@ -18,6 +18,9 @@ class Action:
     name: str
     render: Callable
     handle: Callable | None = None
+    #: Its render reads only the call's state, saved preferences and settings and writes nothing,
+    #: so an answer that ran it may be remembered (ivr.calls.menu_moves). Input handlers never are.
+    pure: bool = False
 
     def on_input(self, fn: Callable) -> Callable:
         """Register the handler for input gathered by this action (digits, dial results)."""
@@ -25,11 +28,11 @@ class Action:
         return fn
 
 
-def action(name: str) -> Callable[[Callable], Action]:
-    """Register a function as the named flow action."""
+def action(name: str, *, pure: bool = False) -> Callable[[Callable], Action]:
+    """Register a function as the named flow action (pure: see Action.pure)."""
     def decorator(fn: Callable) -> Action:
         if name in ACTIONS:
             raise ValueError(f"action {name!r} registered twice")
-        ACTIONS[name] = Action(name=name, render=fn)
+        ACTIONS[name] = Action(name=name, render=fn, pure=pure)
         return ACTIONS[name]
     return decorator

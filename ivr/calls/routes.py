@@ -8,12 +8,13 @@ from twilio.twiml.voice_response import VoiceResponse
 from sqlalchemy.exc import OperationalError, TimeoutError as SATimeoutError
 from werkzeug.exceptions import HTTPException
 
-from ivr.calls import engine, menu_moves
-from ivr.calls.call_state import MARK, PREFIX, CallState, StateError
+from ivr.calls import engine
+from ivr.calls.answers import first_answer, input_answer
+from ivr.calls.call_state import PREFIX, CallState, StateError
 from ivr import database
 from ivr.signing import require_twilio_signature
 from ivr.calls.twiml import Voice, twiml, twiml_text
-from ivr.calls.state import answer, context_for, end_call, finish_call_request, note_error, open_call
+from ivr.calls.state import answer, context_for, end_call, finish_call_request, note_error
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__, url_prefix="/voice")
@@ -31,12 +32,7 @@ def flows():
 @bp.post("/incoming")
 def incoming():
     """The number's Voice URL: a new call enters the flow at its start step."""
-    call = open_call(request.form)
-    ctx = engine.CallContext(call=call, flows=flows(), config=current_app.config, form=request.form)
-    response = engine.render(ctx, flows().start)
-    call.insert_row()  # the one write: the call (for reports, status and URL-less webhooks)
-    database.commit()
-    return answer(ctx, response)
+    return twiml_text(first_answer(request.form, flows()))
 
 
 @bp.post("/step/<name>")
@@ -53,19 +49,7 @@ def step(name: str, cs: str | None = None):
 @stateful_bp.post("/step/<name>/input")
 def step_input(name: str, cs: str | None = None):
     """A step's Gather or Dial action: act on the caller's input (a move through menus from memory)."""
-    moves = menu_moves.of(current_app)
-    key = moves.key(flows(), name, cs, request.form) if cs is not None else None
-    remembered = moves.recall(key, cs, current_app.config)
-    if remembered is not None:
-        return twiml_text(remembered)
-    ctx = context_for(request.form, flows(), cs)
-    ctx.form, ctx.config = form, config = menu_moves.Reads(request.form), menu_moves.Reads(current_app.config)
-    response = engine.handle_input(ctx, _known(name))
-    finish_call_request(ctx)
-    body, after = str(response), ctx.call.state.encode()
-    moves.remember(key, cs, after, body, form, config,
-                   pure=ctx.actions_run == 0 and not database.session_opened())
-    return twiml_text(body.replace(MARK, after))
+    return twiml_text(input_answer(request.form, flows(), _known(name), cs))
 
 
 @bp.post("/status")

@@ -18,19 +18,24 @@ STORY_SECONDS = "story_seconds"  # seconds of story audio played (started), all 
 CRISIS_STEP = "crisis"
 
 
-def passed(flags: set[str], step: str, outcome: str | None = None, today: date | None = None) -> None:
+def passed(flags: set[str], step: str, outcome: str | None = None, today: date | None = None) -> bool:
     """Count a step a call passed, if analytics need it: a section once per call, every crisis press.
 
     `flags` is the call's own set (ivr.calls.call_state), which remembers the sections already counted;
     a step logged again with an outcome (the crisis dial's result) is not a new visit.
+    True when a count was written.
     """
     if outcome is not None or step not in REACHED:
-        return
+        return False
+    counted = False
     if step == CRISIS_STEP:
         count(CRISIS_PRESS, today)
+        counted = True
     if REACHED[step] not in flags:
         flags.add(REACHED[step])
         count(step, today)
+        counted = True
+    return counted
 
 
 def count(event: str, today: date | None = None, by: int = 1) -> None:

@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 
 from ivr.calls import callers, engine, menu_moves
-from ivr.calls.models import Caller, CallTally
+from ivr.calls.models import Call, Caller, CallTally
 from ivr.extensions import db
 from tests.calls.test_light_webhooks import FORM, action, post, state_of
 from tests.twiml import gather, spoken
@@ -113,7 +113,7 @@ def test_only_a_move_decided_by_its_key_is_kept():
     moves = menu_moves.MenuMoves(clock=lambda: 0.0)
     state = "1.en.main_menu..0.0.0.42.h."
     form = {"Digits": "9", "CallSid": "CA1", "From": "+15550000000"}
-    key = moves.key(object, "main_menu", state, form)
+    key = moves.key(object, "main_menu", state, ("9", None, None))
     read_from = menu_moves.Reads(form)
     read_from.get("Digits")
     read_from.get("From")  # a move that looked at the number is about this caller: not kept
@@ -127,5 +127,38 @@ def test_only_a_move_decided_by_its_key_is_kept():
     assert len(moves) == 0
     moves.remember(key, state, state, "<Response>~cs~</Response>", menu_moves.Reads(form), menu_moves.Reads({}),
                    pure=True)
-    assert moves.recall(key, "1.en.main_menu..0.0.0.7.h.3", {}) == "<Response>1.en.main_menu..0.0.0.7.h.3</Response>"
+    assert moves.recall(key, "1.en.main_menu..0.0.0.7.h.3", {}) == ("<Response>1.en.main_menu..0.0.0.7.h.3</Response>",
+                                                                    "1.en.main_menu..0.0.0.7.h.3")
     assert moves.recall(key, "1.en.main_menu..0.0.0.x7.h.", {}) is None  # not a caller id: built afresh
+
+
+def test_a_new_calls_first_answer_is_built_once_for_the_same_saved_preferences(twilio, app, monkeypatch):
+    ids = returning_callers(app)
+    start = app.extensions["peerline.flows"].start
+    starts: list[str] = []
+    real = engine.render
+
+    def counted(ctx, name, *args, **kwargs):
+        if name == start:
+            starts.append(ctx.language)
+        return real(ctx, name, *args, **kwargs)
+    monkeypatch.setattr(engine, "render", counted)
+    menus = [call_in(twilio, i) for i in range(3)]
+    stranger = post(twilio, "/voice/incoming", CallSid="CAmove9", From="+15559870000")
+    assert starts == ["en", "en"]  # once for the three returning callers, once for the new one
+    assert all(spoken(m) == spoken(menus[0]) for m in menus) and "To hear stories" in spoken(menus[0])
+    assert "For English" in spoken(stranger)
+    assert [state_of(action(m)).caller_id for m in menus] == ids
+    with app.app_context():  # every call's row is written, with that caller and the state it left
+        rows = {c.call_sid: (c.caller_id, c.step) for c in db.session.execute(select(Call)).scalars()}
+    assert rows == {**{f"CAmove{i}": (ids[i], "main_menu") for i in range(3)}, "CAmove9": (None, "language")}
+
+
+def test_every_crisis_press_is_counted(twilio, app):
+    returning_callers(app)
+    for i in range(3):
+        crisis = press(twilio, i, action(call_in(twilio, i)), "0")
+        assert crisis.find(".//Dial") is not None or "crisis" in spoken(crisis).lower()
+    with app.app_context():
+        counts = {t.event: t.n for t in db.session.execute(select(CallTally)).scalars()}
+    assert counts["crisis_press"] == 3 and counts["crisis"] == 3
