@@ -312,6 +312,9 @@ def profile(kind: str, n: int) -> None:
     ]
     print(f"\nprofile: {kind} ({n} requests in-process, cProfile on; {wall * 1000:.2f} ms per request "
           f"under the profiler; {sql['n'] / n:.1f} SQL statements per request)")
+    moves = app.extensions.get("peerline.menu_moves")  # ivr.calls.menu_moves, where the code has it
+    if moves is not None:
+        print(f"  answers sent from memory {moves.recalled}, built {moves.built} (set-up calls included)")
     for label, seconds in parts:
         print(f"  {label:42s} {seconds * 1000:7.3f} ms  {seconds / total * 100:5.1f}%")
     print("  (parts overlap: the engine's time includes the SQL it sends; the rest is Flask/Werkzeug)")

@@ -80,6 +80,7 @@ class MenuMoves:
     def __init__(self, clock=time.monotonic):
         self._moves: dict[tuple, Move] = {}
         self._clock = clock
+        self.recalled = self.built = 0  # answers sent from memory, answers built (bench/webhooks.py prints them)
 
     @staticmethod
     def key(flows, where: str, encoded_state: str, inputs: tuple) -> tuple | None:
@@ -141,7 +142,9 @@ def answer(key: tuple | None, state: str, build: Callable[[Reads, Reads], tuple]
     moves = of(current_app)
     remembered = moves.recall(key, state, current_app.config)
     if remembered is not None:
+        moves.recalled += 1
         return remembered
+    moves.built += 1
     form, config = Reads(request.form), Reads(current_app.config)
     ctx, response, untouched = build(form, config)
     body, after = str(response), ctx.call.state.encode()
