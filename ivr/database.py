@@ -6,6 +6,7 @@ rows and only flush; the view that served the request decides when its changes a
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 
 from sqlalchemy import text
 
@@ -16,17 +17,20 @@ log = logging.getLogger(__name__)
 
 
 def commit() -> None:
-    """Keep every change the request has made so far (one transaction)."""
-    db.session.commit()
+    """Keep every change the request has made so far (one transaction; none if it opened no session)."""
+    if db.session.registry.has():
+        db.session.commit()
 
 
-def each_statement_commits() -> None:
-    """Make each of this request's statements commit alone: no BEGIN, no COMMIT round trip.
+@contextmanager
+def statements_commit_alone():
+    """A pooled connection on which each statement commits alone: no BEGIN, no COMMIT round trip.
 
     For webhooks whose whole work is one read and one write (a new call, a status callback):
-    two round trips fewer, and there is nothing to undo halfway. Call it before the first statement.
+    two round trips fewer, nothing to undo halfway, and no ORM session to build and tear down.
     """
-    db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        yield conn
 
 
 def session_opened() -> bool:

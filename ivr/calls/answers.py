@@ -8,26 +8,31 @@ from __future__ import annotations
 from ivr import database
 from ivr.calls import engine, menu_moves
 from ivr.calls.call_state import CallState
-from ivr.calls.state import context_for, finish_call_request, open_call
+from ivr.calls.state import context_for, finish_call_request, start_call
 
 INCOMING = "/incoming"  # the key's "where" for a new call (step names have no slash)
 
 
 def first_answer(form, flows) -> str:
-    """/voice/incoming: one read (saved preferences), the first answer, one write (the call row)."""
-    call = open_call(form)
-    saved = call.preferences
-    inputs = ("saved", saved.language, saved.heard_howto) if saved is not None else ("new",)
-    before = call.state.encode()
+    """/voice/incoming: one read (saved preferences), the first answer, one write (the call row).
 
-    def build(form_read, config_read):
-        ctx = engine.CallContext(call=call, flows=flows, config=config_read, form=form_read)
-        return ctx, engine.render(ctx, flows.start), True  # the one read is in the key already
+    The read and the write each commit alone on a connection of their own; an action on the
+    way that needs the session (none of the pure ones does) commits with it at the end.
+    """
+    with database.statements_commit_alone() as conn:
+        call = start_call(form, conn)
+        saved = call.preferences
+        inputs = ("saved", saved.language, saved.heard_howto) if saved is not None else ("new",)
+        before = call.state.encode()
 
-    text, after = menu_moves.answer(menu_moves.MenuMoves.key(flows, INCOMING, before, inputs), before, build,
-                                    inputs=())
-    call.state = CallState.decode(after)
-    call.insert_row()  # the one write: the call (for reports, status and URL-less webhooks)
+        def build(form_read, config_read):
+            ctx = engine.CallContext(call=call, flows=flows, config=config_read, form=form_read)
+            return ctx, engine.render(ctx, flows.start), True  # the one read is in the key already
+
+        key = menu_moves.MenuMoves.key(flows, INCOMING, before, inputs)
+        text, after = menu_moves.answer(key, before, build, inputs=())
+        call.state = CallState.decode(after)
+        call.insert_row(conn)  # the one write: the call (for reports, status and URL-less webhooks)
     database.commit()
     return text
 

@@ -6,7 +6,7 @@ import hmac
 import re
 from typing import NamedTuple
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, select
 
 from ivr.extensions import db
 from ivr.calls.models import Caller
@@ -45,17 +45,21 @@ class Preferences(NamedTuple):
     heard_howto: bool
 
 
-# Built once: a new call's one read is then a cached statement with one parameter.
-_PREFERENCES = db.select(Caller.id, Caller.language, Caller.heard_howto).where(
-    Caller.number_hash == bindparam("digest"))
+# Built once on the table (not the ORM): a new call's one read is a cached Core statement.
+_TABLE = Caller.__table__
+_PREFERENCES = select(_TABLE.c.id, _TABLE.c.language, _TABLE.c.heard_howto).where(
+    _TABLE.c.number_hash == bindparam("digest"))
 
 
-def preferences(number: str | None, key: str) -> Preferences | None:
-    """A returning caller's saved preferences (one read by HMAC), None if new or withheld."""
+def preferences(number: str | None, key: str, conn=None) -> Preferences | None:
+    """A returning caller's saved preferences (one read by HMAC), None if new or withheld.
+
+    `conn`: a Core connection to read on (ivr.database.statements_commit_alone), else the session.
+    """
     digest = number_hash(number, key)
     if digest is None:
         return None
-    row = db.session.execute(_PREFERENCES, {"digest": digest}).first()
+    row = (conn or db.session).execute(_PREFERENCES, {"digest": digest}).first()
     return Preferences(row.id, row.language, bool(row.heard_howto)) if row is not None else None
 
 

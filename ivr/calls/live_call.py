@@ -23,9 +23,13 @@ def find_call(sid: str) -> Call | None:
     return db.session.execute(db.select(Call).filter_by(call_sid=sid)).scalar_one_or_none()
 
 
-def insert_ignoring_retries(values: dict) -> None:
-    """INSERT a calls row in one statement; a retried webhook whose CallSid exists changes nothing."""
-    db.session.execute(_insert_call(db.session.get_bind().dialect.name), values)
+def insert_ignoring_retries(values: dict, conn=None) -> None:
+    """INSERT a calls row in one statement; a retried webhook whose CallSid exists changes nothing.
+
+    `conn`: a Core connection to write on (ivr.database.statements_commit_alone), else the session.
+    """
+    on = conn or db.session
+    on.execute(_insert_call((conn.engine if conn is not None else db.session.get_bind()).dialect.name), values)
 
 
 @lru_cache(maxsize=2)
@@ -128,9 +132,9 @@ class LiveCall:
         if self._row is not None:
             self.state.onto_row(self._row)
 
-    def insert_row(self) -> None:
+    def insert_row(self, conn=None) -> None:
         """The new call's row with its state after the first answer: the one write of /voice/incoming."""
         if self._row is not None:
             self.state.onto_row(self._row)
         else:
-            insert_ignoring_retries({"call_sid": self.call_sid, **_state_columns(self.state)})
+            insert_ignoring_retries({"call_sid": self.call_sid, **_state_columns(self.state)}, conn)

@@ -15,17 +15,11 @@ from ivr.calls.models import FINAL_STATUSES, Call
 from ivr.models.base import utcnow
 from ivr.calls.twiml import twiml
 
-def open_call(form) -> LiveCall:
-    """/voice/incoming: each of its (at most two) statements commits alone, with no BEGIN or COMMIT sent."""
-    database.each_statement_commits()
-    return start_call(form)
-
-
-def start_call(form) -> LiveCall:
-    """A new call: one read of the caller's saved preferences, nothing written yet."""
+def start_call(form, conn=None) -> LiveCall:
+    """A new call: one read of the caller's saved preferences (on `conn` if given), nothing written yet."""
     key = current_app.config["CALLER_HASH_KEY"]
     number = form.get("From")
-    saved = callers.preferences(number, key)
+    saved = callers.preferences(number, key, conn)
     language = (saved.language if saved else None) or current_app.config["DEFAULT_LANGUAGE"]
     state = CallState(language=language, caller_id=saved.caller_id if saved else None)
     withheld = {"caller": None} if saved is None and callers.number_hash(number, key) is None else {}
@@ -66,9 +60,9 @@ def end_call(form) -> None:
     if status not in FINAL_STATUSES:
         return
     duration = form.get("CallDuration")
-    database.each_statement_commits()
-    db.session.execute(_END_CALL, {"sid": form.get("CallSid", ""), "status": status, "now": utcnow(),
-                                   "duration": int(duration) if duration and duration.isdigit() else None})
+    with database.statements_commit_alone() as conn:
+        conn.execute(_END_CALL, {"sid": form.get("CallSid", ""), "status": status, "now": utcnow(),
+                                 "duration": int(duration) if duration and duration.isdigit() else None})
 
 
 # A call ends once: its first end time stays, a repeated callback only restates the status.
