@@ -111,6 +111,15 @@ def start_gunicorn(target: str, port: int, workers: int, threads: int, cwd: Path
     raise RuntimeError(f"gunicorn {target} did not start: {proc.stderr.read().decode()[-2000:]}")
 
 
+def procfile_target() -> str:
+    """The WSGI target the measured checkout's Procfile serves (as deployed), else the app factory."""
+    procfile = CODE / "Procfile"
+    for line in procfile.read_text().splitlines() if procfile.exists() else []:
+        if line.startswith("web:"):
+            return line.split()[-1].strip("'\"")
+    return "ivr:create_app()"
+
+
 # ---------------------------------------------------------------- one simulated caller
 
 VALIDATOR = RequestValidator(TOKEN)
@@ -344,8 +353,10 @@ def main() -> None:
     print(f"gunicorn --workers {args.workers} --threads {args.threads}; {args.calls} calls per measurement; "
           f"{os.cpu_count()} cores shared by server, load generator (and other users of this machine)")
     print(f"load average at start: {Path('/proc/loadavg').read_text().strip()}")
+    target = procfile_target()
+    print(f"Peerline served as its Procfile says: {target}")
     plan = {"minimal": ("minimal_ivr:app", BENCH, [("minimal", "mixed")]),
-            "peerline": ("ivr:create_app()", CODE, [("new call", "new call"), ("keypress", "keypress"),
+            "peerline": (target, CODE, [("new call", "new call"), ("keypress", "keypress"),
                                                     ("mixed", "mixed")])}
     results: dict[tuple[str, int], dict] = {}
     for app_name, (target, cwd, measurements) in plan.items():

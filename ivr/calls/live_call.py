@@ -34,8 +34,9 @@ def insert_ignoring_retries(values: dict, conn=None) -> None:
 
 @lru_cache(maxsize=2)
 def _insert_call(dialect: str):
-    # Built once per database (not per call): the table's own INSERT, compiled once and cached.
-    return insert(Call.__table__, dialect).on_conflict_do_nothing(index_elements=["call_sid"])
+    # Built once per database (not per call): the table's own INSERT, compiled once and cached;
+    # inline: nobody needs the new id back, so no RETURNING.
+    return insert(Call.__table__, dialect).on_conflict_do_nothing(index_elements=["call_sid"]).inline()
 
 
 def _state_columns(state: CallState) -> dict:

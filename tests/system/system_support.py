@@ -87,7 +87,7 @@ def web(root: Path, shared: dict, port: int) -> Machine:
     """gunicorn serving Peerline on a loopback port; PUBLIC_BASE_URL is that address."""
     url = f"http://127.0.0.1:{port}"
     machine = start("web", root, [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",
-                                  "ivr:create_app()"], {**shared, "PUBLIC_BASE_URL": url}, url)
+                                  "ivr.wsgi:app"], {**shared, "PUBLIC_BASE_URL": url}, url)
     wait_http(machine, "/healthz")
     return machine
 
