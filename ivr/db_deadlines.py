@@ -8,14 +8,21 @@ by DB_CONNECT_TIMEOUT_S (3 s) everywhere. SQLite is left alone.
 """
 from __future__ import annotations
 
+import time
 from contextvars import ContextVar
 
 from flask import Flask, current_app
-from sqlalchemy import event
+from sqlalchemy import event, exc
 import psycopg
 from psycopg import errors
 
 _deadline: ContextVar[float | None] = ContextVar("peerline_db_deadline", default=None)
+#: A pooled connection used less than this long ago goes out without a ping: under load every
+#: request saves a round trip. One idle longer (a restart may have closed it) is pinged and, if
+#: dead, replaced, as pool_pre_ping does. A restart inside that second costs the next request on
+#: each pooled connection an apology; the failure invalidates the pool and the next one recovers.
+PING_AFTER_IDLE_S = 1.0
+_LAST_USED = "peerline_last_used"
 
 
 def configure(app: Flask) -> None:
@@ -26,7 +33,7 @@ def configure(app: Flask) -> None:
     options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     options.setdefault("connect_args", {}).setdefault("connect_timeout", connect)
     options.setdefault("pool_timeout", connect)  # waiting for a pooled connection is bounded too
-    options.setdefault("pool_pre_ping", True)  # a connection the deadline closed is never reused
+    # No pool_pre_ping: install() pings only connections idle a while (a round trip per request saved).
     app.before_request(_start_request_deadline)
     app.teardown_request(_end_request_deadline)
 
@@ -39,6 +46,23 @@ def install(app: Flask, engine) -> None:
     @event.listens_for(engine, "do_connect")
     def _connect(dialect, conn_rec, cargs, cparams):
         return _connection_class().connect(*cargs, **cparams)
+
+    @event.listens_for(engine, "connect")
+    @event.listens_for(engine, "checkin")
+    def _in_use_until_now(dbapi_connection, record):
+        record.info[_LAST_USED] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection, record, proxy):
+        """SQLAlchemy's pre-ping, for connections idle over PING_AFTER_IDLE_S only."""
+        if time.monotonic() - record.info.get(_LAST_USED, 0.0) < PING_AFTER_IDLE_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as err:
+            if engine.dialect.is_disconnect(err, dbapi_connection, None):
+                raise exc.InvalidatePoolError() from err  # the pool connects afresh, as pre-ping does
+            raise
 
 
 def _start_request_deadline():
