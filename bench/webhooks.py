@@ -1,6 +1,7 @@
 """Webhook throughput, latency, capacity and per-request profile: Peerline against a minimal app.
 
-Side by side in one run, under the same gunicorn settings, on PostgreSQL:
+Side by side in one run, under the same gunicorn settings, on PostgreSQL; Peerline served as its
+Procfile serves it. Both servers run at once and each round measures both, in turn (--rounds):
 
   minimal    bench/minimal_ivr.py: Flask returning the same menu TwiML, nothing else
   new call   POST /voice/incoming for a returning caller (saved language), signed like Twilio
@@ -16,7 +17,7 @@ Every request is signed; Peerline checks every signature. Then:
              many concurrent callers this machine serves with p99 under 300 ms (M/M/c queue)
   profile    where the time of one keypress and one new call goes (in-process, cProfile)
 
-    .venv/bin/python bench/webhooks.py [--calls 600] [--concurrency 50 200] [--workers 4]
+    .venv/bin/python bench/webhooks.py [--calls 600] [--concurrency 50 200] [--workers 4] [--rounds 3]
 
 The code measured is the `ivr` package Python imports (PYTHONPATH decides: point it at another
 checkout to measure that code with this same script). The script only uses Peerline's public
@@ -336,6 +337,36 @@ def profile(kind: str, n: int) -> None:
     event.remove(engine, "after_cursor_execute", after)
 
 
+# ---------------------------------------------------------------- measurement rounds
+
+def measure(plan: dict, ports: dict, args) -> dict[tuple[str, int], dict]:
+    """Every measurement once per round, apps alternating; the median round's req/s, all rounds' latencies."""
+    rounds: dict[tuple[str, int], list] = {}
+    for r in range(args.rounds):
+        for app_name, (_, _, measurements) in plan.items():
+            for label, scenario in measurements:
+                for conc in args.concurrency:
+                    run_id = f"{label[:3].replace(' ', '')}{conc}r{r}"
+                    elapsed, lat, errors = asyncio.run(run(ports[app_name], scenario, args.calls, conc, run_id))
+                    every = [x for kind, xs in lat.items() if kind != "setup" for x in xs]
+                    rounds.setdefault((label, conc), []).append((len(every) / elapsed, every, errors))
+    results = {}
+    for (label, conc), runs in rounds.items():
+        rps = statistics.median(x[0] for x in runs)
+        every = [x for run_ in runs for x in run_[1]]
+        errors = sum(x[2] for x in runs)
+        results[(label, conc)] = {"rps": rps, "lat": every, "errors": errors}
+        print(f"{label:9s} c={conc:<4d} {rps:8.1f} req/s  p50 {pct(every, 50) * 1000:6.1f} ms  "
+              f"p99 {pct(every, 99) * 1000:6.1f} ms  mean {statistics.mean(every) * 1000:6.1f} ms  errors {errors}  "
+              f"(rounds: {', '.join(f'{x[0]:.0f}' for x in runs)} req/s)")
+    for app_name, (_, _, measurements) in plan.items():
+        for label, scenario in measurements:
+            # Service time one request at a time (no queueing): the capacity model's floor.
+            _, lat, _ = asyncio.run(run(ports[app_name], scenario, 100, 1, f"s{label[:3].replace(' ', '')}"))
+            results[(label, 1)] = {"lat": [x for kind, xs in lat.items() if kind != "setup" for x in xs]}
+    return results
+
+
 # ---------------------------------------------------------------- main
 
 def main() -> None:
@@ -347,36 +378,30 @@ def main() -> None:
     parser.add_argument("--menu-share", type=float, default=0.5,
                         help="share of a modelled call spent in menus (the rest listening to stories)")
     parser.add_argument("--profile-requests", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds of measurements, apps alternating; req/s is the median round's")
     args = parser.parse_args()
     prepare_database(9000)
     print(f"code measured: {CODE}")
-    print(f"gunicorn --workers {args.workers} --threads {args.threads}; {args.calls} calls per measurement; "
+    print(f"gunicorn --workers {args.workers} --threads {args.threads}; {args.calls} calls per measurement, "
+          f"{args.rounds} rounds (apps alternating; req/s: the median round; p50/p99: every round's requests); "
           f"{os.cpu_count()} cores shared by server, load generator (and other users of this machine)")
     print(f"load average at start: {Path('/proc/loadavg').read_text().strip()}")
     target = procfile_target()
     print(f"Peerline served as its Procfile says: {target}")
     plan = {"minimal": ("minimal_ivr:app", BENCH, [("minimal", "mixed")]),
-            "peerline": (target, CODE, [("new call", "new call"), ("keypress", "keypress"),
-                                                    ("mixed", "mixed")])}
-    results: dict[tuple[str, int], dict] = {}
-    for app_name, (target, cwd, measurements) in plan.items():
-        port = free_port()
-        proc = start_gunicorn(target, port, args.workers, args.threads, cwd)
-        try:
-            asyncio.run(run(port, "mixed", 60, 10, f"w{app_name[:2]}"))  # warm-up
-            for label, scenario in measurements:
-                for conc in args.concurrency:
-                    run_id = f"{label[:3].replace(' ', '')}{conc}"
-                    elapsed, lat, errors = asyncio.run(run(port, scenario, args.calls, conc, run_id))
-                    every = [x for kind, xs in lat.items() if kind != "setup" for x in xs]
-                    results[(label, conc)] = {"rps": len(every) / elapsed, "lat": every, "errors": errors}
-                    print(f"{label:9s} c={conc:<4d} {len(every) / elapsed:8.1f} req/s  "
-                          f"p50 {pct(every, 50) * 1000:6.1f} ms  p99 {pct(every, 99) * 1000:6.1f} ms  "
-                          f"mean {statistics.mean(every) * 1000:6.1f} ms  errors {errors}")
-                # Service time one request at a time (no queueing): the capacity model's floor.
-                _, lat, _ = asyncio.run(run(port, scenario, 100, 1, f"s{label[:3].replace(' ', '')}"))
-                results[(label, 1)] = {"lat": [x for kind, xs in lat.items() if kind != "setup" for x in xs]}
-        finally:
+            "peerline": (target, CODE, [("new call", "new call"), ("keypress", "keypress"), ("mixed", "mixed")])}
+    # Both servers run side by side (the idle one costs nothing) and every round measures each
+    # of them once, so a slow spell of this shared machine falls on both, not on one app's figures.
+    ports, procs = {}, []
+    try:
+        for app_name, (app_target, cwd, _) in plan.items():
+            ports[app_name] = free_port()
+            procs.append(start_gunicorn(app_target, ports[app_name], args.workers, args.threads, cwd))
+            asyncio.run(run(ports[app_name], "mixed", 60, 10, f"w{app_name[:2]}"))  # warm-up
+        results = measure(plan, ports, args)
+    finally:
+        for proc in procs:
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=20)
     print(f"load average after the runs: {Path('/proc/loadavg').read_text().strip()}")

@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from ivr import db_deadlines, health, jobs, schema, web_limits  # noqa: F401  (schema: every model loaded)
-from ivr.calls import media
+from ivr.calls import fast_lane, media
 from ivr.calls import routes as voice
 from ivr.calls.flows_loader import load_validated_flows
 from ivr.circles import webhooks as circle_webhooks  # noqa: F401  (circle routes on the signed voice blueprint)
@@ -44,6 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(story_audio.bp)
     app.register_blueprint(voice_shares.bp)
     staff.init_app(app)
+    fast_lane.install(app)
     _check_storage(app)
     return app
 

@@ -25,9 +25,12 @@ def signature_ok() -> bool:
     if not token or not signature:
         return False
     # The MultiDict itself: RequestValidator reads repeated keys through getlist().
-    params = request.form if request.method == "POST" else {}
+    return signed_by_twilio(token, public_url(), request.form if request.method == "POST" else {}, signature)
+
+
+def signed_by_twilio(token: str, url: str, params, signature: str) -> bool:
+    """True when `signature` is Twilio's for this URL and form (both exactly as received)."""
     validator = _validator(token)
-    url = public_url()
     # Twilio signs the URL exactly as configured: one HMAC settles almost every request. Only a
     # mismatch pays for the library's full check (with and without the port, bodySHA256).
     # twilio's own constant-time compare: any header text is a plain False, never an exception.

@@ -37,11 +37,14 @@ def first_answer(form, flows) -> str:
     return text
 
 
-def input_answer(form, flows, name: str, encoded_state: str | None) -> str:
-    """A step's Gather or Dial action: the answer to what the caller pressed or said."""
+def input_answer(form, flows, name: str, encoded_state: str | None, query: str = "") -> str:
+    """A step's Gather or Dial action: the answer to what the caller pressed or said.
+
+    `query`: the URL's raw query string (a step's own opaque ids), part of what a move is.
+    """
     key = None
     if encoded_state is not None:
-        key = menu_moves.MenuMoves.key(flows, name, encoded_state, tuple(form.get(f) for f in menu_moves.INPUTS))
+        key = menu_moves.MenuMoves.key(flows, name, encoded_state, menu_moves.inputs_of(query, form))
 
     def build(form_read, config_read):
         ctx = context_for(form, flows, encoded_state)

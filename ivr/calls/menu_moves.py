@@ -30,6 +30,11 @@ INPUTS = ("Digits", "SpeechResult", "FinishedOnKey")
 _CALLER, _UNLOCKED = 7, 9
 
 
+def inputs_of(query: str, form) -> tuple:
+    """What decides a keypress besides the step and state: the URL's query and the caller's input."""
+    return (query, *(form.get(name) for name in INPUTS))
+
+
 class Reads(Mapping):
     """A read-only view of a form or a configuration that notes which keys were read."""
 

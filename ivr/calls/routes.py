@@ -49,7 +49,7 @@ def step(name: str, cs: str | None = None):
 @stateful_bp.post("/step/<name>/input")
 def step_input(name: str, cs: str | None = None):
     """A step's Gather or Dial action: act on the caller's input (a move through menus from memory)."""
-    return twiml_text(input_answer(request.form, flows(), _known(name), cs))
+    return twiml_text(input_answer(request.form, flows(), _known(name), cs, request.query_string.decode("latin-1")))
 
 
 @bp.post("/status")

@@ -113,7 +113,7 @@ def test_only_a_move_decided_by_its_key_is_kept():
     moves = menu_moves.MenuMoves(clock=lambda: 0.0)
     state = "1.en.main_menu..0.0.0.42.h."
     form = {"Digits": "9", "CallSid": "CA1", "From": "+15550000000"}
-    key = moves.key(object, "main_menu", state, ("9", None, None))
+    key = moves.key(object, "main_menu", state, menu_moves.inputs_of("", form))
     read_from = menu_moves.Reads(form)
     read_from.get("Digits")
     read_from.get("From")  # a move that looked at the number is about this caller: not kept
