@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from ivr import db_deadlines, health, jobs, schema, web_limits  # noqa: F401  (schema: every model loaded)
+from ivr import database, db_deadlines, health, jobs, schema, web_limits  # noqa: F401  (schema: every model loaded)
 from ivr.calls import fast_lane, media
 from ivr.calls import routes as voice
 from ivr.calls.flows_loader import load_validated_flows
@@ -32,6 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     with app.app_context():
         db_deadlines.install(app, db.engine)
+        database.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     app.extensions["peerline.flows"] = load_validated_flows(config)
     jobs.init_app(app)

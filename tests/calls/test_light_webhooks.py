@@ -3,8 +3,9 @@ from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, select, text
 
+from ivr import database
 from ivr.calls.call_state import CallState, StateError
 from ivr.extensions import db
 from ivr.calls.models import Call, Caller, CallStep, CallTally
@@ -20,13 +21,15 @@ def statements(app):
     """Every SQL statement the app sends while the block runs (BEGIN and COMMIT are not statements)."""
     sent: list[str] = []
     with app.app_context():
-        engine = db.engine
+        engines = database.engines()
     listener = lambda conn, cursor, statement, *rest: sent.append(statement)  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", listener)
     try:
         yield sent
     finally:
-        event.remove(engine, "before_cursor_execute", listener)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", listener)
 
 
 def post(twilio, url, **form):
@@ -201,16 +204,18 @@ def autocommit_flags(app):
     """For every statement sent: was its connection committing each statement alone?"""
     seen: list[bool] = []
     with app.app_context():
-        engine = db.engine
+        engines = database.engines()
 
     def listener(conn, cursor, statement, *rest):
         raw = conn.connection.dbapi_connection  # psycopg says autocommit; sqlite3, isolation_level None
-        seen.append(raw.autocommit is True if engine.dialect.name == "postgresql" else raw.isolation_level is None)
-    event.listen(engine, "before_cursor_execute", listener)
+        seen.append(raw.autocommit is True if conn.dialect.name == "postgresql" else raw.isolation_level is None)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", listener)
     try:
         yield seen
     finally:
-        event.remove(engine, "before_cursor_execute", listener)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", listener)
 
 
 def test_a_new_call_and_its_hang_up_send_no_begin_or_commit(twilio, app):
@@ -236,3 +241,12 @@ def test_a_late_or_repeated_hang_up_keeps_the_first_end(twilio, app):
     with app.app_context():
         row = db.session.execute(select(Call)).scalar_one()
         assert (row.status, row.duration_s, row.ended_at) == ("completed", 42, first)
+
+
+@pytest.mark.postgres_only
+def test_call_bookkeeping_commits_without_waiting_for_the_disk_and_shares_still_wait(app):
+    with app.app_context():
+        with database.statements_commit_alone() as conn:  # a new call's row, a hang-up
+            assert conn.execute(text("SHOW synchronous_commit")).scalar_one() == "off"
+        # Everything else (a share a caller recorded, a moderator's decision) commits durably.
+        assert db.session.execute(text("SHOW synchronous_commit")).scalar_one() == "on"

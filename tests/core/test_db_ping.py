@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import create_engine, event, text
 
-from ivr import db_deadlines
-from ivr.extensions import db
+from ivr import database, db_deadlines
 from tests.calls.test_light_webhooks import FORM, returning_caller
 from tests.twiml import parse, spoken
 
@@ -15,9 +14,9 @@ pytestmark = pytest.mark.postgres_only
 
 
 def pooled_backend(app) -> int:
-    """The server process behind the connection the pool will hand out next."""
-    with app.app_context():
-        return db.session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    """The server process behind the connection a new call's pool will hand out next."""
+    with app.app_context(), database.statements_commit_alone() as conn:
+        return conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
 
 
 def kill(app, pid: int) -> None:
@@ -35,13 +34,12 @@ def pings(app) -> list[int]:
     """Count the pings the pool sends (SELECT 1 straight on the driver connection)."""
     sent: list[int] = []
     with app.app_context():
-        dialect = db.engine.dialect
-    real = dialect.do_ping
-
-    def counted(dbapi_connection):
-        sent.append(1)
-        return real(dbapi_connection)
-    dialect.do_ping = counted
+        dialects = [engine.dialect for engine in database.engines()]
+    for dialect in dialects:
+        def counted(dbapi_connection, real=dialect.do_ping):
+            sent.append(1)
+            return real(dbapi_connection)
+        dialect.do_ping = counted
     return sent
 
 
