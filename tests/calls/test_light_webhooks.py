@@ -17,19 +17,26 @@ FORM = {"CallSid": "CA1", "From": NUMBER, "To": "+15550001111", "AccountSid": "A
 
 
 @contextmanager
-def statements(app):
-    """Every SQL statement the app sends while the block runs (BEGIN and COMMIT are not statements)."""
-    sent: list[str] = []
+def on_every_statement(app, record):
+    """Call record(connection, statement) for every statement any of the app's engines sends in the block."""
     with app.app_context():
         engines = database.engines()
-    listener = lambda conn, cursor, statement, *rest: sent.append(statement)  # noqa: E731
+    listener = lambda conn, cursor, statement, *rest: record(conn, statement)  # noqa: E731
     for engine in engines:
         event.listen(engine, "before_cursor_execute", listener)
     try:
-        yield sent
+        yield
     finally:
         for engine in engines:
             event.remove(engine, "before_cursor_execute", listener)
+
+
+@contextmanager
+def statements(app):
+    """Every SQL statement the app sends while the block runs (BEGIN and COMMIT are not statements)."""
+    sent: list[str] = []
+    with on_every_statement(app, lambda conn, statement: sent.append(statement)):
+        yield sent
 
 
 def post(twilio, url, **form):
@@ -203,19 +210,12 @@ def test_a_webhook_runs_none_of_the_staff_pages_machinery(twilio, app):
 def autocommit_flags(app):
     """For every statement sent: was its connection committing each statement alone?"""
     seen: list[bool] = []
-    with app.app_context():
-        engines = database.engines()
 
-    def listener(conn, cursor, statement, *rest):
+    def record(conn, statement):
         raw = conn.connection.dbapi_connection  # psycopg says autocommit; sqlite3, isolation_level None
         seen.append(raw.autocommit is True if conn.dialect.name == "postgresql" else raw.isolation_level is None)
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with on_every_statement(app, record):
         yield seen
-    finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", listener)
 
 
 def test_a_new_call_and_its_hang_up_send_no_begin_or_commit(twilio, app):
