@@ -9,7 +9,8 @@ import logging
 from contextlib import contextmanager
 
 from flask import current_app
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.exc import DBAPIError
 
 from ivr import db_deadlines
 from ivr.extensions import db
@@ -52,11 +53,38 @@ def init_app(app) -> None:
     """PostgreSQL: make the pool statements_commit_alone uses (call inside an app context, after db.init_app)."""
     if db.engine.dialect.name != "postgresql":
         return
-    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
-    connect_args = {**options.pop("connect_args", {}), "options": "-c synchronous_commit=off"}
-    engine = create_engine(db.engine.url, **options, connect_args=connect_args, pool_size=2)
+    options = {**app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}), "pool_pre_ping": False, "pool_size": 2}
+    engine = create_engine(db.engine.url, **options)
     db_deadlines.install(app, engine)
+    db_deadlines.ping_when_idle(engine)
+
+    @event.listens_for(engine, "connect")
+    def _commits_do_not_wait_for_the_disk(dbapi_connection, record):
+        # A SET on each new connection (not a startup option, which poolers such as PgBouncer refuse).
+        was = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True
+        dbapi_connection.execute("SET synchronous_commit TO off")
+        dbapi_connection.autocommit = was
+
     app.extensions[_ALONE_ENGINE] = engine
+
+
+def retry_once_if_disconnected(work):
+    """Run work(); if its connection had gone away (a restart, not a hung server), once more on a fresh one.
+
+    For call bookkeeping whose statements are safe to repeat (a SELECT, an INSERT that ignores an
+    existing row, an UPDATE to the same values) and that opened no session: a restarted database
+    costs the caller nothing.
+    """
+    try:
+        return work()
+    except DBAPIError as exc:
+        if not exc.connection_invalidated or isinstance(exc.orig, db_deadlines.DeadlineExceeded):
+            raise
+        if session_opened():  # work done in the session is not repeated: Flask's error answer takes over
+            raise
+        log.warning("the database connection had gone away; trying once more on a fresh one")
+        return work()
 
 
 def session_opened() -> bool:

@@ -17,10 +17,11 @@ import psycopg
 from psycopg import errors
 
 _deadline: ContextVar[float | None] = ContextVar("peerline_db_deadline", default=None)
-#: A pooled connection used less than this long ago goes out without a ping: under load every
-#: request saves a round trip. One idle longer (a restart may have closed it) is pinged and, if
-#: dead, replaced, as pool_pre_ping does. A restart inside that second costs the next request on
-#: each pooled connection an apology; the failure invalidates the pool and the next one recovers.
+#: On the call-bookkeeping pool (ivr.database.statements_commit_alone), a connection used less
+#: than this long ago goes out without a ping: under load every new call saves a round trip. One
+#: idle longer (a restart may have closed it) is pinged and, if dead, replaced, as pool_pre_ping
+#: does; a restart inside that second is met by ivr.database.retry_once_if_disconnected.
+#: The main pool keeps SQLAlchemy's pre-ping on every checkout.
 PING_AFTER_IDLE_S = 1.0
 _LAST_USED = "peerline_last_used"
 
@@ -33,7 +34,7 @@ def configure(app: Flask) -> None:
     options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     options.setdefault("connect_args", {}).setdefault("connect_timeout", connect)
     options.setdefault("pool_timeout", connect)  # waiting for a pooled connection is bounded too
-    # No pool_pre_ping: install() pings only connections idle a while (a round trip per request saved).
+    options.setdefault("pool_pre_ping", True)  # a connection the deadline closed is never reused
     app.before_request(_start_request_deadline)
     app.teardown_request(_end_request_deadline)
 
@@ -46,6 +47,10 @@ def install(app: Flask, engine) -> None:
     @event.listens_for(engine, "do_connect")
     def _connect(dialect, conn_rec, cargs, cparams):
         return _connection_class().connect(*cargs, **cparams)
+
+
+def ping_when_idle(engine) -> None:
+    """Ping a pooled connection on checkout only if it sat idle PING_AFTER_IDLE_S (for a pool without pre-ping)."""
 
     @event.listens_for(engine, "connect")
     @event.listens_for(engine, "checkin")
@@ -83,6 +88,10 @@ def current_deadline() -> float | None:
     return _deadline.get()
 
 
+class DeadlineExceeded(psycopg.OperationalError):
+    """The database did not answer in time (hung or frozen): not worth asking again in this request."""
+
+
 _CLASS = None
 
 
@@ -101,7 +110,7 @@ def _connection_class():
                     return super().wait(gen, interval=interval, timeout=limit)
                 except errors._WaitTimeout:
                     self.close()  # mid-protocol: unusable; closed marks it a disconnect for the pool
-                    raise psycopg.OperationalError(
+                    raise DeadlineExceeded(
                         f"the database did not answer within {limit:g}s; connection closed") from None
 
         _CLASS = DeadlineConnection

@@ -16,9 +16,14 @@ INCOMING = "/incoming"  # the key's "where" for a new call (step names have no s
 def first_answer(form, flows) -> str:
     """/voice/incoming: one read (saved preferences), the first answer, one write (the call row).
 
-    The read and the write each commit alone on a connection of their own; an action on the
-    way that needs the session (none of the pure ones does) commits with it at the end.
+    The read and the write each commit alone on a connection of their own, asked again once if
+    that connection had gone away. An action on the way that needs the session (none of the
+    pure ones does) puts the row in the session's transaction instead, committed with it.
     """
+    return database.retry_once_if_disconnected(lambda: _first_answer(form, flows))
+
+
+def _first_answer(form, flows) -> str:
     with database.statements_commit_alone() as conn:
         call = start_call(form, conn)
         saved = call.preferences
@@ -32,7 +37,8 @@ def first_answer(form, flows) -> str:
         key = menu_moves.MenuMoves.key(flows, INCOMING, before, inputs)
         text, after = menu_moves.answer(key, before, build, inputs=())
         call.state = CallState.decode(after)
-        call.insert_row(conn)  # the one write: the call (for reports, status and URL-less webhooks)
+        # The one write: the call (for reports, status and URL-less webhooks).
+        call.insert_row(None if database.session_opened() else conn)
     database.commit()
     return text
 

@@ -2,8 +2,8 @@
 
 A WSGI middleware around the Flask app. A POST to a step's input URL with a call-state segment is
 read, its form parsed as Werkzeug parses it, its signature checked by the same function the voice
-blueprint uses (ivr.signing), and the remembered answer (ivr.calls.menu_moves) sent if there is
-one. Anything else goes to Flask untouched, body included: no memory of this move, an unsigned
+blueprint uses (ivr.signing) before anything else, and the remembered answer
+(ivr.calls.menu_moves) sent if there is one. Anything else goes to Flask untouched, body included: no memory of this move, an unsigned
 or badly signed request, a body too large or not a form, any error on the way. So every answer
 is the one Flask would give; only what it costs differs (Flask's hooks, routing and request
 context were half of a remembered keypress).
@@ -64,16 +64,16 @@ class FastLane:
         raw = environ["wsgi.input"].read(int(length))
         environ["wsgi.input"] = io.BytesIO(raw)  # Flask reads the same body if we pass it on
         form = MultiDict(parse_qsl(raw.decode(), keep_blank_values=True, errors="werkzeug.url_quote"))
-        flows = self.app.extensions["peerline.flows"]
-        moves = menu_moves.of(self.app)
-        query = environ.get("QUERY_STRING", "")
-        remembered = moves.recall(moves.key(flows, step, state, menu_moves.inputs_of(query, form)), state, config)
-        if remembered is None:
-            return None
         token, signature = config["TWILIO_AUTH_TOKEN"], environ.get("HTTP_X_TWILIO_SIGNATURE", "")
+        query = environ.get("QUERY_STRING", "")
         url = config["PUBLIC_BASE_URL"] + environ["PATH_INFO"] + (f"?{query}" if query else "")
         if not (token and signature and signed_by_twilio(token, url, form, signature)):
-            return None  # Flask refuses it (403) and logs why
+            return None  # Flask refuses it (403) and logs why; memory is not even consulted
+        moves = menu_moves.of(self.app)
+        key = moves.key(self.app.extensions["peerline.flows"], step, state, menu_moves.inputs_of(query, form))
+        remembered = moves.recall(key, state, config)
+        if remembered is None:
+            return None
         moves.recalled += 1
         return remembered[0].encode()
 

@@ -7,7 +7,8 @@ untouched. So the first caller to press 9 at the English main menu builds the an
 ones are sent the same bytes with their own state written in. An answer is remembered only when
 building it ran no action that is not pure (ivr.calls.registry), wrote no count, read no form
 field beyond its inputs and did not walk the whole configuration; the settings it read are
-compared again on every hit. Entries last TTL_S (a prompt recording dropped into audio/prompts is
+compared again on every hit. Speech and several keys are never remembered: memory holds which
+key was pressed at a menu, never what a caller said or typed. Entries last TTL_S (a prompt recording dropped into audio/prompts is
 heard within a minute) and one process keeps at most LIMIT.
 """
 from __future__ import annotations
@@ -30,8 +31,14 @@ INPUTS = ("Digits", "SpeechResult", "FinishedOnKey")
 _CALLER, _UNLOCKED = 7, 9
 
 
-def inputs_of(query: str, form) -> tuple:
-    """What decides a keypress besides the step and state: the URL's query and the caller's input."""
+def inputs_of(query: str, form) -> tuple | None:
+    """What decides a keypress besides the step and state: the URL's query and the caller's input.
+
+    None (never remembered) for speech or more than one key: memory holds which key was pressed
+    at a menu, never what a caller said or typed.
+    """
+    if (form.get("SpeechResult") or "").strip() or len(form.get("Digits") or "") > 1:
+        return None
     return (query, *(form.get(name) for name in INPUTS))
 
 
@@ -88,10 +95,10 @@ class MenuMoves:
         self.recalled = self.built = 0  # answers sent from memory, answers built (bench/webhooks.py prints them)
 
     @staticmethod
-    def key(flows, where: str, encoded_state: str, inputs: tuple) -> tuple | None:
+    def key(flows, where: str, encoded_state: str, inputs: tuple | None) -> tuple | None:
         """The key of a move: flows, step, state without the caller's own fields, the inputs."""
         parts = encoded_state.split(".")
-        if len(parts) <= _UNLOCKED:
+        if inputs is None or len(parts) <= _UNLOCKED:
             return None
         parts[_CALLER] = parts[_UNLOCKED] = ""
         return (id(flows), where, ".".join(parts), *inputs)
@@ -99,7 +106,10 @@ class MenuMoves:
     def recall(self, key: tuple | None, encoded_state: str, config) -> tuple[str, str] | None:
         """A remembered move's TwiML with this call's state written in, and that state; or None."""
         move = self._moves.get(key) if key is not None else None
-        if move is None or move.expires < self._clock():
+        if move is None:
+            return None
+        if move.expires < self._clock():
+            del self._moves[key]
             return None
         if any(config.get(name) != value for name, value in move.settings):
             return None
@@ -120,7 +130,7 @@ class MenuMoves:
         was, now = before.split("."), after.split(".")
         if (was[_CALLER], was[_UNLOCKED]) != (now[_CALLER], now[_UNLOCKED]):
             return
-        if len(self._moves) >= LIMIT:
+        if key not in self._moves and len(self._moves) >= LIMIT:
             self._moves.pop(next(iter(self._moves)))  # the oldest
         settings = tuple((name, config.data.get(name)) for name in sorted(config.keys_read))
         self._moves[key] = Move(body, tuple(now), settings, self._clock() + TTL_S)

@@ -60,9 +60,13 @@ def end_call(form) -> None:
     if status not in FINAL_STATUSES:
         return
     duration = form.get("CallDuration")
-    with database.statements_commit_alone() as conn:
-        conn.execute(_END_CALL, {"sid": form.get("CallSid", ""), "status": status, "now": utcnow(),
-                                 "duration": int(duration) if duration and duration.isdigit() else None})
+    values = {"sid": form.get("CallSid", ""), "status": status, "now": utcnow(),
+              "duration": int(duration) if duration and duration.isdigit() else None}
+
+    def update():
+        with database.statements_commit_alone() as conn:
+            conn.execute(_END_CALL, values)
+    database.retry_once_if_disconnected(update)
 
 
 # A call ends once: its first end time stays, a repeated callback only restates the status.

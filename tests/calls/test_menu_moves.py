@@ -162,3 +162,24 @@ def test_every_crisis_press_is_counted(twilio, app):
     with app.app_context():
         counts = {t.event: t.n for t in db.session.execute(select(CallTally)).scalars()}
     assert counts["crisis_press"] == 3 and counts["crisis"] == 3
+
+
+def test_speech_and_several_keys_are_never_kept(twilio, app):
+    returning_callers(app)
+    moves = menu_moves.of(app)
+    url = action(call_in(twilio, 0))
+    kept = len(moves)
+    said = post(twilio, url, CallSid="CAmove0", From=NUMBERS[0], SpeechResult="i feel so alone tonight")
+    typed = post(twilio, url, CallSid="CAmove0", From=NUMBERS[0], Digits="5551234")
+    assert len(moves) == kept  # nothing a caller said or typed is held in memory
+    assert state_of(action(said)).misses == 1 and state_of(action(typed)).misses == 1
+
+
+def test_an_expired_move_is_forgotten_when_met():
+    now = [0.0]
+    moves = menu_moves.MenuMoves(clock=lambda: now[0])
+    state, form = "1.en.main_menu..0.0.0.42.h.", {"Digits": "9"}
+    key = moves.key(object, "main_menu", state, menu_moves.inputs_of("", form))
+    moves.remember(key, state, state, "<Response/>", menu_moves.Reads(form), menu_moves.Reads({}), pure=True)
+    now[0] = menu_moves.TTL_S + 1
+    assert moves.recall(key, state, {}) is None and len(moves) == 0
