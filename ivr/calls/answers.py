@@ -35,7 +35,7 @@ def _first_answer(form, flows) -> str:
             return ctx, engine.render(ctx, flows.start), True  # the one read is in the key already
 
         key = menu_moves.MenuMoves.key(flows, INCOMING, before, inputs)
-        text, after = menu_moves.answer(key, before, build, inputs=())
+        text, after = menu_moves.answer(key, before, build, form_fields=())  # a new call reads no input
         call.state = CallState.decode(after)
         # The one write: the call (for reports, status and URL-less webhooks).
         call.insert_row(None if database.session_opened() else conn)

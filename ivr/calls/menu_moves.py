@@ -123,9 +123,9 @@ class MenuMoves:
         return move.body.replace(MARK, after), after
 
     def remember(self, key: tuple | None, before: str, after: str, body: str, form: Reads, config: Reads,
-                 *, pure: bool, inputs: tuple[str, ...] = INPUTS) -> None:
+                 *, pure: bool, form_fields: tuple[str, ...] = INPUTS) -> None:
         """Keep a move built from `before` to `after` if nothing but its key decided it."""
-        if key is None or not pure or form.whole or config.whole or not form.keys_read <= set(inputs):
+        if key is None or not pure or form.whole or config.whole or not form.keys_read <= set(form_fields):
             return
         was, now = before.split("."), after.split(".")
         if (was[_CALLER], was[_UNLOCKED]) != (now[_CALLER], now[_UNLOCKED]):
@@ -148,7 +148,7 @@ def of(app: Flask) -> MenuMoves:
 
 
 def answer(key: tuple | None, state: str, build: Callable[[Reads, Reads], tuple], *,
-           inputs: tuple[str, ...] = INPUTS) -> tuple[str, str]:
+           form_fields: tuple[str, ...] = INPUTS) -> tuple[str, str]:
     """A webhook's TwiML and the call state it leaves: remembered, or built now and maybe kept.
 
     `build(form, config)` returns (ctx, response, untouched): untouched is False when the request
@@ -163,5 +163,6 @@ def answer(key: tuple | None, state: str, build: Callable[[Reads, Reads], tuple]
     form, config = Reads(request.form), Reads(current_app.config)
     ctx, response, untouched = build(form, config)
     body, after = str(response), ctx.call.state.encode()
-    moves.remember(key, state, after, body, form, config, pure=untouched and ctx.effects == 0, inputs=inputs)
+    moves.remember(key, state, after, body, form, config, pure=untouched and ctx.effects == 0,
+                   form_fields=form_fields)
     return body.replace(MARK, after), after
