@@ -12,10 +12,12 @@ log = logging.getLogger(__name__)
 
 def public_url() -> str:
     """The URL Twilio called: PUBLIC_BASE_URL + path + the raw (undecoded) query string."""
-    url = current_app.config["PUBLIC_BASE_URL"] + request.path
-    if request.query_string:
-        url += "?" + request.query_string.decode("latin-1")
-    return url
+    return url_called(current_app.config["PUBLIC_BASE_URL"], request.path, request.query_string.decode("latin-1"))
+
+
+def url_called(base: str, path: str, query: str) -> str:
+    """The URL Twilio signed for a request to `path` with the raw query string `query`."""
+    return base + path + (f"?{query}" if query else "")
 
 
 def signature_ok() -> bool:

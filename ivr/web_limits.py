@@ -28,6 +28,12 @@ def refuse_large_bodies():
 
 def strict_transport(response):
     """HSTS in production (PUBLIC_BASE_URL is https there): browsers never fall back to http."""
-    if current_app.config["PEERLINE_ENV"] == "production":
-        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    value = hsts(current_app.config)
+    if value:
+        response.headers.setdefault("Strict-Transport-Security", value)
     return response
+
+
+def hsts(config) -> str | None:
+    """The Strict-Transport-Security value every answer carries in production, else None."""
+    return "max-age=31536000; includeSubDomains" if config["PEERLINE_ENV"] == "production" else None

@@ -3,8 +3,9 @@
 A WSGI middleware around the Flask app. A POST to a step's input URL with a call-state segment is
 read, its form parsed as Werkzeug parses it, its signature checked by the same function the voice
 blueprint uses (ivr.signing) before anything else, and the remembered answer
-(ivr.calls.menu_moves) sent if there is one. Anything else goes to Flask untouched, body included: no memory of this move, an unsigned
-or badly signed request, a body too large or not a form, any error on the way. So every answer
+(ivr.calls.menu_moves) sent if there is one. Anything else goes to Flask untouched, body
+included: no memory of this move, an unsigned or badly signed request, a body too large or not
+a form, any error on the way. So every answer
 is the one Flask would give; only what it costs differs (Flask's hooks, routing and request
 context were half of a remembered keypress).
 """
@@ -21,7 +22,8 @@ from werkzeug.datastructures import MultiDict
 from ivr.calls import menu_moves
 from ivr.calls.call_state import PREFIX
 from ivr.calls.twiml import CONTENT_TYPE
-from ivr.signing import signed_by_twilio
+from ivr.signing import signed_by_twilio, url_called
+from ivr.web_limits import hsts
 
 log = logging.getLogger(__name__)
 _INPUT_URL = re.compile(rf"^{PREFIX}/([^/]+)/voice/step/([a-z0-9_]{{1,64}})/input$")
@@ -46,8 +48,9 @@ class FastLane:
                 body = None
             if body is not None:
                 headers = [("Content-Type", CONTENT_TYPE), ("Content-Length", str(len(body)))]
-                if self.app.config["PEERLINE_ENV"] == "production":  # as ivr.web_limits adds it
-                    headers.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+                strict = hsts(self.app.config)  # what ivr.web_limits adds to Flask's answers
+                if strict:
+                    headers.append(("Strict-Transport-Security", strict))
                 start_response("200 OK", headers)
                 return [body]
         return self.wsgi_app(environ, start_response)
@@ -66,7 +69,7 @@ class FastLane:
         form = MultiDict(parse_qsl(raw.decode(), keep_blank_values=True, errors="werkzeug.url_quote"))
         token, signature = config["TWILIO_AUTH_TOKEN"], environ.get("HTTP_X_TWILIO_SIGNATURE", "")
         query = environ.get("QUERY_STRING", "")
-        url = config["PUBLIC_BASE_URL"] + environ["PATH_INFO"] + (f"?{query}" if query else "")
+        url = url_called(config["PUBLIC_BASE_URL"], environ["PATH_INFO"], query)
         if not (token and signature and signed_by_twilio(token, url, form, signature)):
             return None  # Flask refuses it (403) and logs why; memory is not even consulted
         moves = menu_moves.of(self.app)
